@@ -1,0 +1,134 @@
+/*
+ * QMP message splitter (see json-stream.h).
+ */
+#include "qemu/osdep.h"
+#include "monitor/json-stream.h"
+
+void json_stream_init(JsonStream *js, JsonStreamEmitFn emit, void *opaque)
+{
+    memset(js, 0, sizeof(*js));
+    js->buf = g_string_new(NULL);
+    js->stack = g_array_new(FALSE, FALSE, 1);
+    js->max_size = JSON_STREAM_MAX_SIZE;
+    js->emit = emit;
+    js->opaque = opaque;
+}
+
+void json_stream_reset(JsonStream *js)
+{
+    g_string_truncate(js->buf, 0);
+    g_array_set_size(js->stack, 0);
+    js->in_string = js->escape = js->in_scalar = js->skipping = false;
+}
+
+void json_stream_destroy(JsonStream *js)
+{
+    g_string_free(js->buf, TRUE);
+    g_array_unref(js->stack);
+}
+
+static void fail(JsonStream *js, const char *why)
+{
+    json_stream_reset(js);
+    js->skipping = true;
+    js->emit(js->opaque, NULL, why);
+}
+
+static void complete(JsonStream *js)
+{
+    g_autofree char *msg = g_strdup(js->buf->str);
+
+    json_stream_reset(js);
+    js->emit(js->opaque, msg, NULL);
+}
+
+static bool is_ws(uint8_t c)
+{
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+static bool is_structural(uint8_t c)
+{
+    return c == '{' || c == '}' || c == '[' || c == ']' || c == ',' || c == ':' || c == '"';
+}
+
+void json_stream_feed(JsonStream *js, const uint8_t *data, size_t len)
+{
+    for (size_t i = 0; i < len; i++) {
+        uint8_t c = data[i];
+        bool top = js->stack->len == 0;
+
+        if (js->skipping) {
+            if (c != '{' && c != '[') {
+                continue;
+            }
+            js->skipping = false;
+        }
+        if (js->in_scalar) {
+            /* a top-level scalar ends at whitespace or a structural byte */
+            if (is_ws(c) || is_structural(c)) {
+                complete(js);
+                if (is_ws(c)) {
+                    continue;
+                }
+                top = true;
+            } else {
+                g_string_append_c(js->buf, c);
+                continue;
+            }
+        }
+        if (js->in_string) {
+            if (c < 0x20) {
+                fail(js, "JSON parse error, control character in string");
+                continue;
+            }
+            g_string_append_c(js->buf, c);
+            if (js->escape) {
+                js->escape = false;
+            } else if (c == '\\') {
+                js->escape = true;
+            } else if (c == '"') {
+                js->in_string = false;
+                if (top) {
+                    complete(js);
+                }
+            }
+        } else if (is_ws(c)) {
+            if (!top) {
+                g_string_append_c(js->buf, c);
+            }
+        } else if (c == '{' || c == '[') {
+            if (js->stack->len >= JSON_STREAM_MAX_NESTING) {
+                fail(js, "JSON parse error, too many nested data structures");
+                continue;
+            }
+            g_array_append_val(js->stack, c);
+            g_string_append_c(js->buf, c);
+        } else if (c == '}' || c == ']') {
+            uint8_t open = top ? 0 : g_array_index(js->stack, uint8_t, js->stack->len - 1);
+            if ((c == '}' && open != '{') || (c == ']' && open != '[')) {
+                fail(js, "JSON parse error, expecting value");
+                continue;
+            }
+            g_array_set_size(js->stack, js->stack->len - 1);
+            g_string_append_c(js->buf, c);
+            if (js->stack->len == 0) {
+                complete(js);
+            }
+        } else if (c == '"') {
+            js->in_string = true;
+            g_string_append_c(js->buf, c);
+        } else if (c < 0x20 || c >= 0x7f) {
+            fail(js, "JSON parse error, invalid character outside a string");
+            continue;
+        } else {
+            g_string_append_c(js->buf, c);
+            if (top) {
+                js->in_scalar = true;
+            }
+        }
+        if (js->buf->len > js->max_size) {
+            fail(js, "JSON parse error, message too large");
+        }
+    }
+}
