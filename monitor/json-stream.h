@@ -4,9 +4,11 @@
  * json-glib parses a complete document; QMP is a stream of them with no
  * delimiter.  This splitter only tracks string/escape state and bracket
  * depth to find where each message ends, so json-glib can parse it.  Like
- * QEMU's streamer it reports a malformed or oversized message as an error
- * and starts afresh with the next byte; after an error, bytes up to the
- * next '{' or '[' are dropped without further errors.
+ * QEMU's streamer it reports a malformed message as an error and starts
+ * afresh; after such an error, bytes up to the next '{' are dropped without
+ * further errors (a QMP message is an object).  A message that grows too
+ * large or too deep is reported once and the rest of it, up to its
+ * balanced end, is discarded.
  */
 #ifndef MONITOR_JSON_STREAM_H
 #define MONITOR_JSON_STREAM_H
@@ -25,7 +27,9 @@ typedef struct JsonStream {
     bool in_string;
     bool escape;
     bool in_scalar;            /* a top-level scalar being read */
-    bool skipping;             /* after an error, until the next '{' or '[' */
+    bool skipping;             /* after an error, until the next '{' */
+    bool discarding;           /* rest of an oversized message, until balanced */
+    size_t discard_depth;
     size_t max_size;
     JsonStreamEmitFn emit;
     void *opaque;
