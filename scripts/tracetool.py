@@ -2,7 +2,10 @@
 """Generate trace functions from per-directory trace-events files.
 
 Each non-comment line of a trace-events file reads
-    event_name(type arg, type arg) "printf format"
+    event_name(type arg, type arg) "printf format" [PRIx64 "more"...]
+
+The format is a C string expression, so inttypes.h macros may sit
+between its pieces, as in QEMU's trace-events files.
 and becomes an inline trace_event_name(args) in trace-events-all.h that costs a
 single array load when the event is disabled.  -trace PATTERN enables events by
 glob; output goes to the -D log file, or stderr.
@@ -12,7 +15,7 @@ Usage: tracetool.py OUT.h OUT.c FILE...
 import re
 import sys
 
-LINE = re.compile(r'^([a-z0-9_]+)\((.*)\)\s+"(.*)"\s*$')
+LINE = re.compile(r'^([a-z0-9_]+)\((.*?)\)\s+(".*?)\s*$')
 
 
 def parse(paths):
@@ -53,7 +56,7 @@ def main():
             call = "".join(", " + n for n in names)
             h.write("static inline void trace_%s(%s)\n{\n" % (name, proto))
             h.write("    if (G_UNLIKELY(trace_event_state[TRACE_%s])) {\n" % name.upper())
-            h.write('        trace_emit("%s " "%s" "\\n"%s);\n' % (name, fmt, call))
+            h.write('        trace_emit("%s " %s "\\n"%s);\n' % (name, fmt, call))
             h.write("    }\n}\n\n")
         h.write("#endif\n")
     with open(out_c, "w") as c:

@@ -3,6 +3,7 @@
  */
 #include "qemu/osdep.h"
 #include "qemu/error.h"
+#include "qemu/module.h"
 #include "hw/qdev.h"
 #include "hw/boards.h"
 #include "monitor/qmp.h"
@@ -22,6 +23,10 @@ OBJECT_DEFINE_TYPE(SystemBus, system_bus, TYPE_SYSTEM_BUS, TYPE_BUS)
 
 static void system_bus_init(SystemBus *bus) {}
 static void system_bus_class_init(SystemBusClass *klass) {}
+
+type_init(device_get_type)
+type_init(bus_get_type)
+type_init(system_bus_get_type)
 
 /* Bus ------------------------------------------------------------------- */
 
@@ -173,6 +178,10 @@ gboolean qdev_realize(Device *dev, Bus *bus, GError **errp)
         goto fail;
     }
     dev->realized = true;
+    /* a device that arrives in a running machine starts from its reset state */
+    if (dev->hotplugged) {
+        qdev_reset(dev);
+    }
     if (ops && ops->plug) {
         ops->plug(bus->hotplug_handler, dev);
     }

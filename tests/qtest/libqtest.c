@@ -278,6 +278,23 @@ static void note_irq(QTestState *s, const char *line)
     }
 }
 
+/* The binary went away: say how, which is what a failing test needs to know. */
+static G_NORETURN void died(QTestState *s, const char *what)
+{
+    int status = 0;
+
+    g_usleep(100000);
+    if (waitpid(s->pid, &status, WNOHANG) == s->pid) {
+        if (WIFSIGNALED(status)) {
+            g_error("qtest: the binary closed the %s socket: killed by signal %d", what,
+                    WTERMSIG(status));
+        }
+        g_error("qtest: the binary closed the %s socket: exit status %d", what,
+                WEXITSTATUS(status));
+    }
+    g_error("qtest: the binary closed the %s socket (still running)", what);
+}
+
 /* Next reply line, absorbing asynchronous IRQ lines. */
 static char *read_reply(QTestState *s)
 {
@@ -287,7 +304,7 @@ static char *read_reply(QTestState *s)
 
         if (!nl) {
             if (!read_more(s->qtest_fd, s->rx)) {
-                g_error("qtest: the binary closed the qtest socket");
+                died(s, "qtest");
             }
             continue;
         }
@@ -525,7 +542,7 @@ JsonObject *qtest_qmp_receive(QTestState *s)
     while (g_queue_is_empty(&s->qmp_messages)) {
         g_autoptr(GString) chunk = g_string_new(NULL);
         if (!read_more(s->qmp_fd, chunk)) {
-            g_error("qtest: the binary closed the QMP socket");
+            died(s, "QMP");
         }
         json_stream_feed(&s->qmp_stream, (const uint8_t *)chunk->str, chunk->len);
     }
