@@ -84,6 +84,31 @@ int64_t clock_deadline_ns(void)
     return MAX(0, ((Timer *)armed->data)->expire - clock_get_ns());
 }
 
+typedef struct StepHook {
+    void (*fn)(void *opaque);
+    void *opaque;
+} StepHook;
+
+static GArray *step_hooks;
+
+void clock_add_step_hook(void (*fn)(void *opaque), void *opaque)
+{
+    StepHook h = { fn, opaque };
+
+    if (!step_hooks) {
+        step_hooks = g_array_new(FALSE, FALSE, sizeof(StepHook));
+    }
+    g_array_append_val(step_hooks, h);
+}
+
+static void run_step_hooks(void)
+{
+    for (guint i = 0; step_hooks && i < step_hooks->len; i++) {
+        StepHook *h = &g_array_index(step_hooks, StepHook, i);
+        h->fn(h->opaque);
+    }
+}
+
 int64_t clock_warp_to(int64_t target)
 {
     while (armed && ((Timer *)armed->data)->expire <= target) {
@@ -98,6 +123,7 @@ int64_t clock_warp_to(int64_t target)
     if (target > now_ns) {
         now_ns = target;
     }
+    run_step_hooks();
     return now_ns;
 }
 

@@ -25,4 +25,11 @@ typedef uint64_t hwaddr;
 
 #define HWADDR_PRIx PRIx64
 
+/* The struct of type @type whose member @member is at @ptr */
+#define container_of(ptr, type, member) \
+    ((type *)((char *)(ptr) - offsetof(type, member)))
+
+/* @n rounded up to a multiple of @d (d a power of two) */
+#define ROUND_UP(n, d) (((n) + (d) - 1) & ~((__typeof__(n))(d) - 1))
+
 #endif

@@ -29,6 +29,12 @@ int64_t clock_deadline_ns(void);
 /* Move the clock to @target (not backwards), firing due timers in order. */
 int64_t clock_warp_to(int64_t target);
 
+/*
+ * Call @fn after every clock step (once due timers fired): devices whose
+ * work completes on another thread or process check for it there.
+ */
+void clock_add_step_hook(void (*fn)(void *opaque), void *opaque);
+
 /* Let the clock follow the host's (no qtest); timers fire from the main loop. */
 void clock_enable_realtime(void);
 
