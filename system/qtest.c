@@ -67,8 +67,13 @@ static void G_GNUC_PRINTF(1, 2) qtest_sendf(const char *fmt, ...)
 static void qtest_irq_handler(void *opaque, int n, int level)
 {
     gpointer key = GINT_TO_POINTER(n);
-    int old = GPOINTER_TO_INT(g_hash_table_lookup(server->irq_levels, key));
+    int old;
 
+    /* devices torn down after the server (machine_destroy) may still lower lines */
+    if (!server) {
+        return;
+    }
+    old = GPOINTER_TO_INT(g_hash_table_lookup(server->irq_levels, key));
     level = !!level;
     if (old == level) {
         return;

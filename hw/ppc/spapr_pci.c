@@ -206,6 +206,9 @@ static const PCIBusHostOps phb_bus_ops = {
 
 /* Lifecycle ----------------------------------------------------------------- */
 
+/* QEMU's BusClass.automatic_ids of the PCI bus type: never reused */
+static unsigned pci_bus_automatic_ids;
+
 static gboolean spapr_phb_realize(Device *dev, GError **errp)
 {
     SpaprPhb *phb = SPAPR_PHB(dev);
@@ -254,9 +257,12 @@ static gboolean spapr_phb_realize(Device *dev, GError **errp)
         }
     }
 
-    /* QEMU names a bridge's bus after its id, else "pci.N" */
+    /*
+     * QEMU names a bridge's bus after its id, else "pci.N" where N counts the
+     * unnamed PCI buses created so far (not the index: PHB 5 may be pci.1)
+     */
     phb->busname = dev->id ? g_strdup_printf("%s.0", dev->id)
-                           : g_strdup_printf("pci.%u", phb->index);
+                           : g_strdup_printf("pci.%u", pci_bus_automatic_ids++);
     phb->bus = pci_root_bus_new(dev, phb->busname, &phb_bus_ops, phb);
     phb->bus->extended_config = phb->pcie_ecs;
 

@@ -204,8 +204,8 @@ static void rtas_ibm_change_msi(SpaprMachine *spapr, uint32_t token, uint32_t na
     if (msi) {
         msi_release(spapr, phb, dev, msi);
     }
-    /* MSI's Multiple Message Enable is a power of two */
-    nvec = msix ? req : 1u << g_bit_storage(req - 1);
+    /* MSI's Multiple Message Enable is a power of two (g_bit_storage(0) is 1, not 0) */
+    nvec = msix || req == 1 ? req : 1u << g_bit_storage(req - 1);
     first = spapr_irq_msi_alloc(spapr, nvec, NULL);
     if (first < 0) {
         rtas_st(rets, 0, RTAS_OUT_HW_ERROR);

@@ -321,8 +321,9 @@ static char *read_reply(QTestState *s)
 
 char *qtest_raw(QTestState *s, const char *line)
 {
-    send_all(s->qtest_fd, line, strlen(line));
-    send_all(s->qtest_fd, "\n", 1);
+    g_autofree char *text = g_strconcat(line, "\n", NULL);
+
+    send_all(s->qtest_fd, text, strlen(text));
     return read_reply(s);
 }
 
@@ -523,9 +524,13 @@ void qtest_qmp_send_raw(QTestState *s, const char *data, size_t len)
 static void qmp_vsend(QTestState *s, const char *fmt, va_list ap)
 {
     g_autofree char *text = g_strdup_vprintf(fmt, ap);
+    g_autofree char *line = g_strconcat(text, "\n", NULL);
 
-    send_all(s->qmp_fd, text, strlen(text));
-    send_all(s->qmp_fd, "\n", 1);
+    /*
+     * One send: the monitor acts on the closing brace, so a command that
+     * ends the process (quit) could leave a separate "\n" to hit EPIPE.
+     */
+    send_all(s->qmp_fd, line, strlen(line));
 }
 
 void qtest_qmp_send(QTestState *s, const char *fmt, ...)
