@@ -108,11 +108,11 @@ static uint64_t tce_gpa(const SpaprTceWindow *w, uint64_t tce)
 
 typedef struct Batch {
     GArray *events;            /* SpaprIommuEvent */
-    GArray *first_entry;       /* uint64_t: first table entry of each event */
+    GArray *first;             /* guint: the TceChange of each event's first entry */
 } Batch;
 
 static void batch_add(Batch *b, const SpaprTceWindow *w, uint64_t entry, uint64_t gpa,
-                      uint32_t perm)
+                      uint32_t perm, guint first)
 {
     uint64_t psize = 1ull << w->page_shift;
     uint64_t iova = w->bus_offset + (entry << w->page_shift);
@@ -126,51 +126,105 @@ static void batch_add(Batch *b, const SpaprTceWindow *w, uint64_t entry, uint64_
         }
     }
     g_array_append_val(b->events, ((SpaprIommuEvent){ iova, psize, perm ? gpa : 0, perm }));
-    g_array_append_val(b->first_entry, entry);
+    g_array_append_val(b->first, first);
 }
 
-int64_t spapr_tce_window_update(SpaprTceWindow *w, uint64_t entry, uint64_t n,
-                                const uint64_t *tces, uint64_t stuff)
-{
-    g_autofree uint64_t *old = NULL;
-    Batch b;
-    unsigned nunmap, applied;
-    int64_t hret = H_HARDWARE;
+/* An entry an update changed, and what it held before. */
+typedef struct TceChange {
+    uint64_t entry;
+    uint64_t old;
+} TceChange;
 
-    if (!w->phb->iommu_listeners->len) {
-        /* nobody to tell: write the leaves directly */
-        for (uint64_t done = 0; done < n;) {
-            uint64_t span, *p;
-            int64_t delta = 0;
-            p = spapr_tce_leaf_span(w->table, entry + done, n - done, true, &span);
+/*
+ * Store the new values of entries [@entry, @entry + @n) (@tces, or @stuff
+ * for all), leaf by leaf; with @changes, append every entry that changes,
+ * in entry order.  Leaves are only created for non-zero values, and a
+ * region that is and stays 0 is skipped a missing subtree at a time: a
+ * guest clearing a huge empty window (Linux clears every window it gets)
+ * costs neither memory nor a walk per leaf.
+ */
+static void table_write(SpaprTceTable *t, uint64_t entry, uint64_t n, const uint64_t *tces,
+                        uint64_t stuff, GArray *changes)
+{
+    for (uint64_t done = 0; done < n;) {
+        uint64_t span, *p;
+        int64_t delta = 0;
+
+        /* with a list, what follows this leaf may be non-zero: stop at its end */
+        p = spapr_tce_leaf_span(t, entry + done, tces ? SPAPR_TCE_LEAF_ENTRIES : n - done,
+                                false, &span);
+        span = MIN(span, n - done);
+        if (!p) {
+            bool zero = !stuff;
+            for (uint64_t i = 0; tces && i < span && zero; i++) {
+                zero = !tces[done + i];
+            }
+            if (zero) {
+                done += span;   /* 0 before and after */
+                continue;
+            }
+            p = spapr_tce_leaf_span(t, entry + done, n - done, true, &span);
+        }
+        if (!changes) {
+            /* the common case (no listener): no branch per entry */
             for (uint64_t i = 0; i < span; i++) {
                 uint64_t v = tces ? tces[done + i] : stuff;
                 delta += (v != 0) - (p[i] != 0);
                 p[i] = v;
             }
-            spapr_tce_leaf_commit(w->table, entry + done, delta);
-            done += span;
+        } else {
+            for (uint64_t i = 0; i < span; i++) {
+                uint64_t v = tces ? tces[done + i] : stuff;
+                if (p[i] != v) {
+                    g_array_append_val(changes, ((TceChange){ entry + done + i, p[i] }));
+                    delta += (v != 0) - (p[i] != 0);
+                    p[i] = v;
+                }
+            }
         }
+        if (delta) {
+            spapr_tce_leaf_commit(t, entry + done, delta);
+        }
+        done += span;
+    }
+}
+
+int64_t spapr_tce_window_update(SpaprTceWindow *w, uint64_t entry, uint64_t n,
+                                const uint64_t *tces, uint64_t stuff)
+{
+    GArray *changes;
+    Batch b;
+    unsigned nunmap, applied;
+    int64_t hret = H_HARDWARE;
+
+    if (!w->phb->iommu_listeners->len) {
+        /* nobody to tell */
+        table_write(w->table, entry, n, tces, stuff, NULL);
         return H_SUCCESS;
     }
 
-    old = g_new(uint64_t, n);
-    for (uint64_t i = 0; i < n; i++) {
-        old[i] = spapr_tce_set(w->table, entry + i, tces ? tces[i] : stuff);
-    }
+    /*
+     * Only the entries that change are remembered (not all @n: a guest may
+     * clear 2^37 entries in one H_STUFF_TCE), with their old values for a
+     * rollback.  Events are built from them in entry order, so a run of
+     * consecutive entries is a run of consecutive changes.
+     */
+    changes = g_array_new(FALSE, FALSE, sizeof(TceChange));
+    table_write(w->table, entry, n, tces, stuff, changes);
     b.events = g_array_new(FALSE, FALSE, sizeof(SpaprIommuEvent));
-    b.first_entry = g_array_new(FALSE, FALSE, sizeof(uint64_t));
-    for (uint64_t i = 0; i < n; i++) {
-        uint64_t v = tces ? tces[i] : stuff;
-        if ((old[i] & TCE_PERM_MASK) && old[i] != v) {
-            batch_add(&b, w, entry + i, 0, 0);
+    b.first = g_array_new(FALSE, FALSE, sizeof(guint));
+    for (guint c = 0; c < changes->len; c++) {
+        TceChange *ch = &g_array_index(changes, TceChange, c);
+        if (ch->old & TCE_PERM_MASK) {
+            batch_add(&b, w, ch->entry, 0, 0, c);
         }
     }
     nunmap = b.events->len;
-    for (uint64_t i = 0; i < n; i++) {
-        uint64_t v = tces ? tces[i] : stuff;
-        if ((v & TCE_PERM_MASK) && old[i] != v) {
-            batch_add(&b, w, entry + i, tce_gpa(w, v), v & TCE_PERM_MASK);
+    for (guint c = 0; c < changes->len; c++) {
+        TceChange *ch = &g_array_index(changes, TceChange, c);
+        uint64_t v = tces ? tces[ch->entry - entry] : stuff;
+        if (v & TCE_PERM_MASK) {
+            batch_add(&b, w, ch->entry, tce_gpa(w, v), v & TCE_PERM_MASK, c);
         }
     }
     applied = b.events->len ? notify_all(w, (SpaprIommuEvent *)b.events->data, b.events->len,
@@ -184,17 +238,18 @@ int64_t spapr_tce_window_update(SpaprTceWindow *w, uint64_t entry, uint64_t n,
          */
         for (unsigned e = MAX(applied, nunmap); e < b.events->len; e++) {
             SpaprIommuEvent *ev = &g_array_index(b.events, SpaprIommuEvent, e);
-            uint64_t first = g_array_index(b.first_entry, uint64_t, e);
+            guint first = g_array_index(b.first, guint, e);
             for (uint64_t k = 0; k < ev->size >> w->page_shift; k++) {
-                uint64_t i = first + k - entry;
-                spapr_tce_set(w->table, first + k, (old[i] & TCE_PERM_MASK) ? 0 : old[i]);
+                TceChange *ch = &g_array_index(changes, TceChange, first + k);
+                spapr_tce_set(w->table, ch->entry, (ch->old & TCE_PERM_MASK) ? 0 : ch->old);
             }
         }
         for (unsigned e = applied; e < nunmap; e++) {
             SpaprIommuEvent *ev = &g_array_index(b.events, SpaprIommuEvent, e);
-            uint64_t first = g_array_index(b.first_entry, uint64_t, e);
+            guint first = g_array_index(b.first, guint, e);
             for (uint64_t k = 0; k < ev->size >> w->page_shift; k++) {
-                spapr_tce_set(w->table, first + k, old[first + k - entry]);
+                TceChange *ch = &g_array_index(changes, TceChange, first + k);
+                spapr_tce_set(w->table, ch->entry, ch->old);
             }
         }
         trace_spapr_iommu_update_failed(w->liobn, applied, b.events->len, hret);
@@ -202,7 +257,8 @@ int64_t spapr_tce_window_update(SpaprTceWindow *w, uint64_t entry, uint64_t n,
         hret = H_SUCCESS;
     }
     g_array_unref(b.events);
-    g_array_unref(b.first_entry);
+    g_array_unref(b.first);
+    g_array_unref(changes);
     return hret;
 }
 
@@ -259,7 +315,7 @@ static void collect_unmap(uint64_t entry, uint64_t tce, void *opaque)
     UnmapAll *u = opaque;
 
     if (tce & TCE_PERM_MASK) {
-        batch_add(&u->b, u->w, entry, 0, 0);
+        batch_add(&u->b, u->w, entry, 0, 0, 0);
     }
 }
 
@@ -272,7 +328,7 @@ void spapr_tce_window_disable(SpaprTceWindow *w)
     }
     if (ls && ls->len) {
         UnmapAll u = { w, { g_array_new(FALSE, FALSE, sizeof(SpaprIommuEvent)),
-                            g_array_new(FALSE, FALSE, sizeof(uint64_t)) } };
+                            g_array_new(FALSE, FALSE, sizeof(guint)) } };
         int64_t hret;
 
         spapr_tce_table_foreach(w->table, collect_unmap, &u);
@@ -280,7 +336,7 @@ void spapr_tce_window_disable(SpaprTceWindow *w)
             notify_all(w, (SpaprIommuEvent *)u.b.events->data, u.b.events->len, &hret);
         }
         g_array_unref(u.b.events);
-        g_array_unref(u.b.first_entry);
+        g_array_unref(u.b.first);
         for (guint i = 0; i < ls->len; i++) {
             SpaprIommuListener *l = &g_array_index(ls, SpaprIommuListener, i);
             if (l->ops->window_del) {

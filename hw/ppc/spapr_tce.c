@@ -89,8 +89,12 @@ static unsigned slot(uint64_t entry, unsigned level)
     return (entry >> (FANOUT_SHIFT * (level + 1))) & (FANOUT - 1);
 }
 
-/* The leaf holding @entry; with @alloc, create the path to it. */
-static TceLeaf *find_leaf(SpaprTceTable *t, uint64_t entry, bool alloc)
+/*
+ * The leaf holding @entry; with @alloc, create the path to it.  Without,
+ * NULL if something on the path is missing, and *@missing_shift (if not
+ * NULL) says how large the missing subtree is: 2^shift entries, all 0.
+ */
+static TceLeaf *walk(SpaprTceTable *t, uint64_t entry, bool alloc, unsigned *missing_shift)
 {
     void **pp = &t->root;
 
@@ -98,6 +102,9 @@ static TceLeaf *find_leaf(SpaprTceTable *t, uint64_t entry, bool alloc)
         TceNode *n = *pp;
         if (!n) {
             if (!alloc) {
+                if (missing_shift) {
+                    *missing_shift = FANOUT_SHIFT * (level + 1);
+                }
                 return NULL;
             }
             n = *pp = g_new0(TceNode, 1);
@@ -110,12 +117,20 @@ static TceLeaf *find_leaf(SpaprTceTable *t, uint64_t entry, bool alloc)
     }
     if (!*pp) {
         if (!alloc) {
+            if (missing_shift) {
+                *missing_shift = FANOUT_SHIFT;
+            }
             return NULL;
         }
         *pp = g_new0(TceLeaf, 1);
         t->memory += sizeof(TceLeaf);
     }
     return *pp;
+}
+
+static TceLeaf *find_leaf(SpaprTceTable *t, uint64_t entry, bool alloc)
+{
+    return walk(t, entry, alloc, NULL);
 }
 
 /* Free the leaf of @entry, and nodes left empty, after its last entry cleared. */
@@ -181,11 +196,16 @@ uint64_t *spapr_tce_leaf_span(SpaprTceTable *t, uint64_t entry, uint64_t max, bo
                               uint64_t *n)
 {
     uint64_t off = entry & (FANOUT - 1);
-    TceLeaf *leaf;
+    unsigned shift = 0;
+    TceLeaf *leaf = walk(t, entry, alloc, &shift);
 
-    *n = MIN(max, FANOUT - off);
-    leaf = find_leaf(t, entry, alloc);
-    return leaf ? &leaf->tce[off] : NULL;
+    if (leaf) {
+        *n = MIN(max, FANOUT - off);
+        return &leaf->tce[off];
+    }
+    /* the rest of the missing subtree is 0 too: skip it in one step */
+    *n = shift >= 64 ? max : MIN(max, (1ull << shift) - (entry & ((1ull << shift) - 1)));
+    return NULL;
 }
 
 void spapr_tce_leaf_commit(SpaprTceTable *t, uint64_t entry, int64_t used_delta)

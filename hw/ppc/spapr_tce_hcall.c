@@ -39,10 +39,15 @@ static SpaprTceWindow *check_range(SpaprMachine *spapr, uint64_t liobn, uint64_t
     return w;
 }
 
-/* Reserved bits clear; with a permission, the whole page in guest RAM. */
-static bool tce_valid(SpaprMachine *spapr, const SpaprTceWindow *w, uint64_t tce)
+/*
+ * Reserved bits clear; with a permission, the whole page in guest RAM
+ * (spapr_ram_range_ok() with the RAM size read once per call: its
+ * checked cast would cost more than the rest of the check, per entry).
+ */
+static bool tce_valid(uint64_t ram_size, const SpaprTceWindow *w, uint64_t tce)
 {
     uint64_t psize = 1ull << w->page_shift;
+    uint64_t addr = tce & ~(psize - 1);
 
     if (tce & (psize - 1) & ~TCE_PERM_MASK) {
         return false;
@@ -50,7 +55,7 @@ static bool tce_valid(SpaprMachine *spapr, const SpaprTceWindow *w, uint64_t tce
     if (!(tce & TCE_PERM_MASK)) {
         return true;    /* no access: the address is never used */
     }
-    return spapr_ram_range_ok(spapr, tce & ~(psize - 1), psize);
+    return addr <= ram_size && psize <= ram_size - addr;
 }
 
 static int64_t h_put_tce(SpaprMachine *spapr, uint64_t opcode, const uint64_t *args,
@@ -60,7 +65,7 @@ static int64_t h_put_tce(SpaprMachine *spapr, uint64_t opcode, const uint64_t *a
     SpaprTceWindow *w = check_range(spapr, liobn, ioba, 1, &entry);
     int64_t ret;
 
-    if (!w || !tce_valid(spapr, w, tce)) {
+    if (!w || !tce_valid(MACHINE(spapr)->ram_size, w, tce)) {
         ret = H_PARAMETER;
     } else {
         ret = spapr_tce_window_update(w, entry, 1, &tce, 0);
@@ -93,12 +98,13 @@ static int64_t h_stuff_tce(SpaprMachine *spapr, uint64_t opcode, const uint64_t 
 
     /*
      * Clearing any number of pages is fine (Linux clears a whole window at
-     * boot, 512 pages a call).  Pointing many entries at one page with a
-     * permission is legal but unusual; cap it like an indirect list so a
-     * guest cannot make us build millions of host mappings in one call.
+     * boot, 512 pages a call), and costs nothing where nothing was mapped.
+     * Any other value makes entries exist: cap it like an indirect list, so
+     * a guest cannot make us build millions of entries (or host mappings)
+     * in one call.
      */
-    if (!w || !tce_valid(spapr, w, tce) ||
-        ((tce & TCE_PERM_MASK) && npages > SPAPR_TCE_INDIRECT_MAX)) {
+    if (!w || !tce_valid(MACHINE(spapr)->ram_size, w, tce) ||
+        (tce != 0 && npages > SPAPR_TCE_INDIRECT_MAX)) {
         ret = H_PARAMETER;
     } else {
         ret = spapr_tce_window_update(w, entry, npages, NULL, tce);
@@ -111,7 +117,7 @@ static int64_t h_put_tce_indirect(SpaprMachine *spapr, uint64_t opcode, const ui
                                   uint64_t *rets, int *nrets)
 {
     uint64_t liobn = args[0], ioba = args[1], list = args[2], npages = args[3], entry;
-    uint64_t tces[SPAPR_TCE_INDIRECT_MAX];
+    uint64_t tces[SPAPR_TCE_INDIRECT_MAX], ram_size = MACHINE(spapr)->ram_size;
     SpaprTceWindow *w = NULL;
     const uint8_t *p;
     int64_t ret = H_PARAMETER;
@@ -126,7 +132,7 @@ static int64_t h_put_tce_indirect(SpaprMachine *spapr, uint64_t opcode, const ui
         tces[i] = (uint64_t)p[0] << 56 | (uint64_t)p[1] << 48 | (uint64_t)p[2] << 40 |
                   (uint64_t)p[3] << 32 | (uint64_t)p[4] << 24 | (uint64_t)p[5] << 16 |
                   (uint64_t)p[6] << 8 | p[7];
-        if (!tce_valid(spapr, w, tces[i])) {
+        if (!tce_valid(ram_size, w, tces[i])) {
             goto out;
         }
     }

@@ -157,6 +157,10 @@ static void test_stuff(void)
     g_assert_cmpint(window_in_use(qts, 0, LIOBN0), ==, 4);
 
     g_assert_cmpint(stuff_tce(qts, LIOBN0, 0x20000, 0x3000 | 1, 513), ==, H_PARAMETER);
+    /* a value without permission still creates entries: same cap */
+    g_assert_cmpint(stuff_tce(qts, LIOBN0, 0x20000, 0x3000, 513), ==, H_PARAMETER);
+    g_assert_cmpint(stuff_tce(qts, LIOBN0, 0x20000, 0x3000, 2), ==, H_SUCCESS);
+    g_assert_cmpint(stuff_tce(qts, LIOBN0, 0x20000, 0x3000 | 1, 2), ==, H_SUCCESS);
     g_assert_cmpint(stuff_tce(qts, LIOBN0, 0x20000, 0, 0), ==, H_PARAMETER);
     g_assert_cmpint(stuff_tce(qts, LIOBN0, RAM - 0x1000, 0, 2), ==, H_PARAMETER);
     g_assert_cmpint(stuff_tce(qts, LIOBN0, 0x20000, RAM | 1, 1), ==, H_PARAMETER);

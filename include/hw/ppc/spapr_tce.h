@@ -36,10 +36,13 @@ uint64_t spapr_tce_set(SpaprTceTable *t, uint64_t entry, uint64_t tce);
 
 /*
  * Contiguous entries starting at @entry, up to the end of its leaf and at
- * most @max: a pointer into the leaf (NULL if the leaf does not exist and
- * !@alloc; then *n is still the span).  For bulk reads and writes without
+ * most @max: a pointer into the leaf.  For bulk reads and writes without
  * a walk per entry; after writing through it, call
  * spapr_tce_leaf_commit() with the change in non-zero entries.
+ * NULL if the leaf does not exist and !@alloc: then *n entries from
+ * @entry on (at most @max) are 0, as many as the missing subtree holds,
+ * so that a walk over an empty region takes one step per missing node
+ * rather than one per leaf.
  */
 uint64_t *spapr_tce_leaf_span(SpaprTceTable *t, uint64_t entry, uint64_t max, bool alloc,
                               uint64_t *n);
