@@ -181,32 +181,37 @@ static void edu_dma_run(void *opaque)
     PCIDevice *dev = PCI_DEVICE(edu);
     bool to_ram = edu->dma_cmd & EDU_DMA_TO_RAM;
     uint64_t buf_addr = to_ram ? edu->dma_src : edu->dma_dst;
-    uint64_t bus_addr = edu_clamp_addr(edu, to_ram ? edu->dma_dst : edu->dma_src);
     uint64_t len = edu->dma_count;
-    bool ok = false;
+    uint64_t bus_addr;
+    uint8_t *buf;
+    bool ok;
 
     if (!(edu->dma_cmd & EDU_DMA_START)) {
         return;
     }
+    edu->dma_cmd &= ~EDU_DMA_START;
     if (!edu_buf_range_ok(buf_addr, len)) {
         trace_edu_dma_refused("outside the buffer", edu->dma_src, edu->dma_dst, len);
-    } else if (to_ram) {
-        ok = pci_dma_write(dev, bus_addr, edu->dma_buf + (buf_addr - EDU_DMA_BUF_ADDR),
-                           len) == MEMTX_OK;
+        return;
+    }
+    buf = edu->dma_buf + (buf_addr - EDU_DMA_BUF_ADDR);
+    bus_addr = edu_clamp_addr(edu, to_ram ? edu->dma_dst : edu->dma_src);
+    if (to_ram) {
+        ok = pci_dma_write(dev, bus_addr, buf, len) == MEMTX_OK;
     } else {
         /* read aside first: a failed read must leave the buffer alone */
         g_autofree uint8_t *tmp = g_malloc(len ? len : 1);
         ok = pci_dma_read(dev, bus_addr, tmp, len) == MEMTX_OK;
         if (ok) {
-            memcpy(edu->dma_buf + (buf_addr - EDU_DMA_BUF_ADDR), tmp, len);
+            memcpy(buf, tmp, len);
         }
     }
-    if (!ok && edu_buf_range_ok(buf_addr, len)) {
+    if (!ok) {
         trace_edu_dma_refused("bus error", edu->dma_src, edu->dma_dst, len);
+        return;
     }
-    edu->dma_cmd &= ~EDU_DMA_START;
-    trace_edu_dma_done(ok);
-    if (ok && (edu->dma_cmd & EDU_DMA_IRQ)) {
+    trace_edu_dma_done(edu->dma_src, edu->dma_dst, len);
+    if (edu->dma_cmd & EDU_DMA_IRQ) {
         edu_raise_irq(edu, EDU_IRQ_DMA);
     }
 }

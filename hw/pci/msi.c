@@ -150,6 +150,9 @@ void msi_set_message(PCIDevice *dev, uint64_t addr, uint32_t data, unsigned nvec
         ctrl |= MSI_CTRL_ENABLE | (g_bit_storage(nvec) - 1) << MSI_CTRL_MME_SHIFT;
     }
     msi_set_ctrl(dev, ctrl);
+    if (PCI_DEVICE_GET_CLASS(dev)->msi_changed) {
+        PCI_DEVICE_GET_CLASS(dev)->msi_changed(dev);
+    }
 }
 
 /* The memory write that is the interrupt. */

@@ -120,6 +120,9 @@ void msix_set_message(PCIDevice *dev, unsigned vector, uint64_t addr, uint32_t d
     pci_set_long(e, addr);
     pci_set_long(e + 4, addr >> 32);
     pci_set_long(e + 8, data);
+    if (PCI_DEVICE_GET_CLASS(dev)->msi_changed) {
+        PCI_DEVICE_GET_CLASS(dev)->msi_changed(dev);
+    }
 }
 
 /* Table and PBA MMIO -------------------------------------------------------- */

@@ -87,7 +87,7 @@ static const Property pci_device_props[] = {
       .defval = (uint64_t)-1 },
     { .name = "multifunction", .kind = PROP_KIND_BOOL,
       .offset = PROP_FIELD(PCIDevice, multifunction, bool),
-      .description = "on/off: declare a multi-function device in the header type",
+      .description = "on/off",
       .defval = false },
     DEFINE_PROP_END,
 };

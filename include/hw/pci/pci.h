@@ -93,6 +93,12 @@ struct PCIDevice {
     Device parent;
     int32_t devfn;             /* property "addr"; -1 = first free slot */
     bool multifunction;        /* property "multifunction" */
+    /*
+     * 256 or 4096, set by realize from PCIDeviceClass.is_express.  A
+     * subclass whose PCIe-ness is per instance (edu's "pcie" property)
+     * sets it to PCIE_CONFIG_SPACE_SIZE before chaining to pci-device
+     * realize; 0 again once unrealized.
+     */
     uint32_t config_size;
     uint8_t *config;           /* current values */
     uint8_t *wmask;            /* bits the guest may write */
@@ -127,6 +133,11 @@ struct PCIDeviceClass {
     /* Config space access; NULL = pci_default_{read,write}_config. */
     uint32_t (*config_read)(PCIDevice *dev, uint32_t addr, int len);
     void (*config_write)(PCIDevice *dev, uint32_t addr, uint32_t val, int len);
+    /*
+     * The platform reprogrammed MSI or MSI-X (msi_set_message,
+     * msix_set_message): a passthrough device must rewire its host vectors.
+     */
+    void (*msi_changed)(PCIDevice *dev);
 };
 
 /* What the host bridge does for its bus. */
@@ -203,7 +214,10 @@ int msi_init(PCIDevice *dev, uint8_t offset, unsigned nr_vectors, bool msi64bit,
 bool msi_enabled(PCIDevice *dev);
 unsigned msi_nr_vectors_allocated(PCIDevice *dev);   /* from Multiple Message Enable */
 unsigned msi_max_vectors(PCIDevice *dev);             /* from Multiple Message Capable */
-/* Program address/data and enable with @nvec vectors (the platform's ibm,change-msi). */
+/*
+ * Program address/data and enable with @nvec vectors (the platform's
+ * ibm,change-msi); @nvec 0 disables MSI.
+ */
 void msi_set_message(PCIDevice *dev, uint64_t addr, uint32_t data, unsigned nvec);
 /* Send vector @vector: a DMA write of data + vector to the message address. */
 void msi_notify(PCIDevice *dev, unsigned vector);
@@ -214,6 +228,7 @@ int msix_init(PCIDevice *dev, unsigned nentries, MemoryRegion *table_bar_mr, int
               uint32_t pba_offset, uint8_t cap_offset, GError **errp);
 bool msix_enabled(PCIDevice *dev);
 unsigned msix_nr_vectors(PCIDevice *dev);
+/* Address/data of table entry @vector; its mask bit stays as the guest set it. */
 void msix_set_message(PCIDevice *dev, unsigned vector, uint64_t addr, uint32_t data);
 void msix_notify(PCIDevice *dev, unsigned vector);
 
