@@ -193,6 +193,10 @@ Chardev *chardev_new_from_opts(Keyval *opts, GError **errp)
         error_setg(errp, "Parameter 'id' is missing");
         return NULL;
     }
+    if (!backend) {
+        error_setg(errp, "chardev: \"%s\" missing backend", id);
+        return NULL;
+    }
     if (chardev_find(id)) {
         error_setg(errp, "attempt to add duplicate property '%s' to object (type 'container')", id);
         return NULL;

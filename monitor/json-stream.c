@@ -79,6 +79,9 @@ static void discard_byte(JsonStream *js, uint8_t c)
             js->escape = true;
         } else if (c == '"') {
             js->in_string = false;
+            if (js->discard_depth == 0) {
+                json_stream_reset(js);      /* an oversized top-level string */
+            }
         }
     } else if (c == '"') {
         js->in_string = true;
@@ -117,6 +120,10 @@ void json_stream_feed(JsonStream *js, const uint8_t *data, size_t len)
                 top = true;
             } else {
                 g_string_append_c(js->buf, c);
+                if (js->buf->len > js->max_size) {
+                    /* the rest of the scalar is dropped with what follows it */
+                    fail(js, "JSON parse error, message too large");
+                }
                 continue;
             }
         }

@@ -14,9 +14,13 @@ Object *user_creatable_add(Keyval *opts, GError **errp)
     g_autoptr(GObject) obj = NULL;
     ObjectClass *oc;
 
+    if (!type) {
+        error_setg(errp, "Parameter 'qom-type' is missing");
+        return NULL;
+    }
     if (!t || !g_type_is_a(t, TYPE_OBJECT) || G_TYPE_IS_ABSTRACT(t) ||
         !OBJECT_CLASS(g_type_class_ref(t))->user_creatable) {
-        error_setg(errp, "Parameter 'qom-type' does not accept value '%s'", type ? type : "");
+        error_setg(errp, "Parameter 'qom-type' does not accept value '%s'", type);
         return NULL;
     }
     if (!id) {

@@ -4,6 +4,7 @@
 #include "qemu/osdep.h"
 #include "qemu/error.h"
 #include "qemu/keyval.h"
+#include "qemu/module.h"
 #include "qom/object.h"
 
 OBJECT_DEFINE_ABSTRACT_TYPE(Object, object, "object", G_TYPE_OBJECT)
@@ -21,6 +22,9 @@ static void container_class_init(ContainerClass *klass)
 {
     OBJECT_CLASS(klass)->description = "a node of the object tree";
 }
+
+type_init(object_get_type)
+type_init(container_get_type)
 
 #define FIELD(obj, prop, T) ((T *)((char *)(obj) + (prop)->offset))
 
@@ -448,12 +452,18 @@ gboolean object_property_set_json(Object *obj, const char *name, JsonNode *value
         }
         return set_int(obj, prop, json_node_get_int(value), errp);
     case PROP_KIND_PCI_DEVFN:
-        if (vt != G_TYPE_INT64 || json_node_get_int(value) < -1 ||
-            json_node_get_int(value) > 255) {
+        if (vt != G_TYPE_INT64) {
             goto bad_type;
         }
-        *FIELD(obj, prop, int32_t) = json_node_get_int(value);
-        return TRUE;
+        if (json_node_get_int(value) == -1) {
+            *FIELD(obj, prop, int32_t) = -1;
+            return TRUE;
+        }
+        {
+            /* QEMU turns a number into its decimal text, then reads it as "SLOT" */
+            g_autofree char *text = g_strdup_printf("%" PRId64, json_node_get_int(value));
+            return set_from_string(obj, prop, text, errp);
+        }
     case PROP_KIND_UINT8:
     case PROP_KIND_UINT16:
     case PROP_KIND_UINT32:
@@ -505,7 +515,8 @@ JsonNode *object_property_get_json(Object *obj, const char *name, GError **errp)
         return json_node_init_int(json_node_alloc(), *FIELD(obj, prop, int64_t));
     case PROP_KIND_STRING: {
         const char *s = *FIELD(obj, prop, char *);
-        return s ? json_node_init_string(json_node_alloc(), s) : json_node_init_null(json_node_alloc());
+        /* an unset string reads as "", as QEMU's qom-get answers */
+        return json_node_init_string(json_node_alloc(), s ? s : "");
     }
     case PROP_KIND_LINK: {
         Object *t = *FIELD(obj, prop, Object *);

@@ -121,6 +121,7 @@ static gboolean on_signal(gpointer opaque)
 
 typedef struct Options {
     const char *machine;
+    const char *machine_opt;   /* "machine" or "M", as typed (for errors) */
     const char *ram;
     const char *accel;
     const char *qtest;
@@ -170,6 +171,7 @@ static void parse_args(int argc, char **argv, Options *o)
         }
         if (!strcmp(name, "machine") || !strcmp(name, "M")) {
             o->machine = value;
+            o->machine_opt = name;
         } else if (!strcmp(name, "m")) {
             o->ram = value;
         } else if (!strcmp(name, "device")) {
@@ -237,7 +239,7 @@ static Machine *create_machine(Options *o)
     if (o->machine) {
         mopts = keyval_parse(o->machine, "type", &err);
         if (!mopts) {
-            die_opt("machine", o->machine, err);
+            die_opt(o->machine_opt, o->machine, err);
         }
     } else {
         mopts = keyval_parse("", NULL, NULL);
@@ -260,7 +262,7 @@ static Machine *create_machine(Options *o)
             continue;
         }
         if (!object_property_parse(OBJECT(m), kp->key, kp->value, &err)) {
-            die_opt("machine", o->machine, err);
+            die_opt(o->machine_opt, o->machine, err);
         }
     }
     if (m->accel) {
@@ -316,11 +318,13 @@ static void add_devices(Options *o)
         }
         driver = keyval_get(kv, "driver");
         if (is_help(driver)) {
-            qdev_print_device_help(NULL);
+            qdev_print_device_help(NULL, NULL);
             exit(0);
         }
         if (keyval_get(kv, "help") || keyval_get(kv, "?")) {
-            qdev_print_device_help(driver);
+            if (!qdev_print_device_help(driver, &err)) {
+                die_opt("device", spec, err);
+            }
             exit(0);
         }
         props = keyval_to_json(kv);
@@ -398,7 +402,7 @@ int main(int argc, char **argv)
     for (guint i = 0; i < o.devices->len; i++) {
         g_autoptr(Keyval) kv = keyval_parse(g_ptr_array_index(o.devices, i), "driver", NULL);
         if (kv && is_help(keyval_get(kv, "driver"))) {
-            qdev_print_device_help(NULL);
+            qdev_print_device_help(NULL, NULL);
             exit(0);
         }
     }

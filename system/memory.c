@@ -120,9 +120,10 @@ void address_space_free(AddressSpace *as)
 
 /*
  * Find the leaf region that decodes @addr (relative to @mr).  Returns NULL
- * for unassigned; *offset is the address inside the leaf, *avail how many
- * bytes from there belong to the same leaf without being shadowed by a
- * higher-priority subregion.
+ * for unassigned; *offset is the address inside the leaf.  *avail is how
+ * many bytes from there resolve the same way: they belong to the same leaf
+ * (or are unassigned) without being shadowed by a higher-priority
+ * subregion, at this level or any below.
  */
 static MemoryRegion *resolve(MemoryRegion *mr, hwaddr addr, hwaddr *offset, uint64_t *avail)
 {
@@ -131,19 +132,22 @@ static MemoryRegion *resolve(MemoryRegion *mr, hwaddr addr, hwaddr *offset, uint
     for (guint i = 0; mr->subregions && i < mr->subregions->len; i++) {
         MemoryRegion *sub = g_ptr_array_index(mr->subregions, i);
         if (addr >= sub->addr && addr - sub->addr < sub->size) {
-            MemoryRegion *leaf = resolve(sub, addr - sub->addr, offset, avail);
+            uint64_t sub_avail;
+            MemoryRegion *leaf = resolve(sub, addr - sub->addr, offset, &sub_avail);
             if (leaf) {
+                *avail = MIN(limit, sub_avail);
                 return leaf;
             }
-            /* a container with a hole here: lower priorities may decode it */
+            /* a container with a hole here: lower priorities may decode it, up to its end */
+            limit = MIN(limit, sub_avail);
         } else if (sub->addr > addr && sub->addr - addr < limit) {
             /* a subregion starting later truncates what we can claim */
             limit = sub->addr - addr;
         }
     }
+    *avail = limit;
     if (mr->ram || mr->ops) {
         *offset = addr;
-        *avail = MIN(limit, mr->size - addr);
         return mr;
     }
     return NULL;
@@ -220,12 +224,12 @@ MemTxResult address_space_rw(AddressSpace *as, hwaddr addr, void *buf, uint64_t 
         MemoryRegion *mr = addr < as->root->size ? resolve(as->root, addr, &off, &avail) : NULL;
 
         if (!mr) {
-            /* unassigned up to the next mapped byte (or the end): bytewise is fine */
+            /* unassigned up to the next mapped byte (or the end of the root) */
+            n = addr < as->root->size ? MIN(len, avail) : 1;
             if (!is_write) {
-                *p = 0xff;
+                memset(p, 0xff, n);
             }
             res |= MEMTX_DECODE_ERROR;
-            n = 1;
         } else {
             n = MIN(len, avail);
             if (mr->ram) {

@@ -359,7 +359,8 @@ static void cmd_clock(char **words, bool step)
         ns = d < 0 ? now : now + d;
     } else {
         NEED_ARGS(1);
-        if (!get_i64(words[1], &ns) || (step && ns < 0)) {
+        /* a step past the end of time is as invalid as a negative one */
+        if (!get_i64(words[1], &ns) || (step && (ns < 0 || ns > INT64_MAX - now))) {
             qtest_sendf("FAIL invalid number '%s'\n", words[1]);
             return;
         }

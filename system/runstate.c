@@ -9,6 +9,8 @@
 static RunState state = RUN_STATE_PRELAUNCH;
 static GMainLoop *loop;
 static bool exit_requested;
+static char *shutdown_reason;
+static bool shutdown_guest;
 
 RunState runstate_get(void)
 {
@@ -56,13 +58,25 @@ void vm_start(void)
     }
 }
 
-void qemu_system_shutdown_request(const char *reason, bool guest)
+/*
+ * As in QEMU, SHUTDOWN is sent when the main loop acts on the request, so
+ * the reply to "quit" comes before it.
+ */
+static void emit_shutdown(void)
 {
     JsonObject *data = json_object_new();
 
-    json_object_set_boolean_member(data, "guest", guest);
-    json_object_set_string_member(data, "reason", reason);
+    json_object_set_boolean_member(data, "guest", shutdown_guest);
+    json_object_set_string_member(data, "reason", shutdown_reason);
     qmp_event_emit("SHUTDOWN", data);
+    g_clear_pointer(&shutdown_reason, g_free);
+}
+
+void qemu_system_shutdown_request(const char *reason, bool guest)
+{
+    g_free(shutdown_reason);
+    shutdown_reason = g_strdup(reason);
+    shutdown_guest = guest;
     state = RUN_STATE_SHUTDOWN;
     exit_requested = true;
     if (loop) {
@@ -89,10 +103,10 @@ bool main_loop_should_exit(void)
 
 void main_loop_run(void)
 {
-    if (exit_requested) {
-        return;
+    if (!exit_requested) {
+        loop = g_main_loop_new(NULL, FALSE);
+        g_main_loop_run(loop);
+        g_clear_pointer(&loop, g_main_loop_unref);
     }
-    loop = g_main_loop_new(NULL, FALSE);
-    g_main_loop_run(loop);
-    g_clear_pointer(&loop, g_main_loop_unref);
+    emit_shutdown();
 }

@@ -180,15 +180,23 @@ gboolean parse_size(const char *name, const char *str, uint64_t default_unit,
     if (!str || !*str || *str == '-' || g_ascii_isspace(*str)) {
         goto bad;
     }
+    /* decimal as in QEMU ("010" is ten); hex takes no suffix nor fraction */
     errno = 0;
-    whole = g_ascii_strtoull(str, &end, 0);
-    if (errno == ERANGE) {
+    whole = g_ascii_strtoull(str, &end, 10);
+    if (errno == ERANGE || end == str) {
         goto bad;
     }
-    if (*end == '.') {
-        /* a fraction needs a suffix, as in QEMU ("1.5G") */
+    if (whole == 0 && (*end == 'x' || *end == 'X')) {
+        whole = g_ascii_strtoull(str, &end, 16);
+        if (errno == ERANGE || *end) {
+            goto bad;
+        }
+        f = -1;
+    } else if (*end == '.') {
+        const char *dot = end;
+        /* a fraction needs a suffix, as in QEMU ("1.5G"); no exponent */
         f = g_ascii_strtod(str, &end);
-        if (!*end) {
+        if (!*end || memchr(dot, 'e', end - dot) || memchr(dot, 'E', end - dot)) {
             goto bad;
         }
     } else {

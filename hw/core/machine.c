@@ -3,11 +3,13 @@
  */
 #include "qemu/osdep.h"
 #include "qemu/error.h"
+#include "qemu/module.h"
 #include "hw/boards.h"
 
 Machine *current_machine;
 
 OBJECT_DEFINE_ABSTRACT_TYPE(Machine, machine, "machine", TYPE_OBJECT)
+type_init(machine_get_type)
 
 static const Property machine_props[] = {
     { .name = "dumpdtb", .kind = PROP_KIND_STRING, .offset = offsetof(Machine, dumpdtb),

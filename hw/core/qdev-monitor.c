@@ -88,6 +88,23 @@ Device *qdev_device_add(const char *driver, JsonObject *props, GError **errp)
     g_autofree char *name = NULL;
     Bus *bus;
 
+    /* the id is checked first, as QEMU's option parsing does */
+    if (json_object_has_member(props, "id")) {
+        JsonNode *n = json_object_get_member(props, "id");
+        if (!JSON_NODE_HOLDS_VALUE(n) || json_node_get_value_type(n) != G_TYPE_STRING) {
+            error_setg(errp, "Invalid parameter type for 'id', expected: string");
+            return NULL;
+        }
+        id = json_node_get_string(n);
+        if (!id_wellformed(id)) {
+            error_setg(errp, "Parameter 'id' expects an identifier");
+            return NULL;
+        }
+        if (object_get_child(container_get("/machine/peripheral"), id)) {
+            error_setg(errp, "Duplicate device ID '%s'", id);
+            return NULL;
+        }
+    }
     if (!driver) {
         error_setg(errp, "Parameter 'driver' is missing");
         return NULL;
@@ -104,22 +121,6 @@ Device *qdev_device_add(const char *driver, JsonObject *props, GError **errp)
     if (current_machine->done && !dc->hotpluggable) {
         error_setg(errp, "Device '%s' can not be hotplugged on this machine", driver);
         return NULL;
-    }
-    if (json_object_has_member(props, "id")) {
-        JsonNode *n = json_object_get_member(props, "id");
-        if (!JSON_NODE_HOLDS_VALUE(n) || json_node_get_value_type(n) != G_TYPE_STRING) {
-            error_setg(errp, "Invalid parameter type for 'id', expected: string");
-            return NULL;
-        }
-        id = json_node_get_string(n);
-        if (!id_wellformed(id)) {
-            error_setg(errp, "Parameter 'id' expects an identifier");
-            return NULL;
-        }
-        if (object_get_child(container_get("/machine/peripheral"), id)) {
-            error_setg(errp, "Duplicate device ID '%s'", id);
-            return NULL;
-        }
     }
     if (json_object_has_member(props, "bus")) {
         JsonNode *n = json_object_get_member(props, "bus");
@@ -228,7 +229,7 @@ static gint cmp_prop_name(gconstpointer a, gconstpointer b)
     return g_strcmp0((*(const Property **)a)->name, (*(const Property **)b)->name);
 }
 
-void qdev_print_device_help(const char *driver)
+gboolean qdev_print_device_help(const char *driver, GError **errp)
 {
     if (!driver) {
         g_autoptr(GPtrArray) types = g_ptr_array_new();
@@ -239,28 +240,28 @@ void qdev_print_device_help(const char *driver)
         for (guint i = 0; i < types->len; i++) {
             DeviceClass *dc = g_ptr_array_index(types, i);
             const char *desc = OBJECT_CLASS(dc)->description;
-            printf("name \"%s\", bus %s%s%s%s\n", g_type_name(G_OBJECT_CLASS_TYPE(dc)),
+            printf("name \"%s\", bus %s%s", g_type_name(G_OBJECT_CLASS_TYPE(dc)),
                    dc->bus_type ? dc->bus_type : TYPE_SYSTEM_BUS,
-                   dc->hotpluggable ? "" : ", no-user-hotplug",
-                   desc ? ", desc \"" : "", desc ? desc : "");
+                   dc->hotpluggable ? "" : ", no-user-hotplug");
             if (desc) {
-                printf("\"\n");
+                printf(", desc \"%s\"", desc);
             }
+            printf("\n");
         }
-        return;
+        return TRUE;
     } else {
         DeviceClass *dc = find_device_class(driver);
         g_autoptr(GPtrArray) props = g_ptr_array_new();
 
         if (!dc || !dc->user_creatable) {
-            error_report("'%s' is not a valid device model name", driver);
-            exit(1);
+            error_setg(errp, "'%s' is not a valid device model name", driver);
+            return FALSE;
         }
         object_class_foreach_property(OBJECT_CLASS(dc), collect_prop, props);
         g_ptr_array_sort(props, cmp_prop_name);
         if (!props->len) {
             printf("There are no options for %s.\n", driver);
-            return;
+            return TRUE;
         }
         printf("%s options:\n", driver);
         for (guint i = 0; i < props->len; i++) {
@@ -276,4 +277,5 @@ void qdev_print_device_help(const char *driver)
             printf("\n");
         }
     }
+    return TRUE;
 }

@@ -145,7 +145,10 @@ Device *qdev_device_add(const char *driver, JsonObject *props, GError **errp);
 /* device_del: ask the hotplug handler to remove the device with @id. */
 gboolean qdev_device_del(const char *id, GError **errp);
 
-/* Print "-device help" / "-device DRIVER,help" output to stdout. */
-void qdev_print_device_help(const char *driver);
+/*
+ * Print "-device help" (@driver NULL) / "-device DRIVER,help" output to
+ * stdout.  FALSE if @driver is no device model.
+ */
+gboolean qdev_print_device_help(const char *driver, GError **errp);
 
 #endif

@@ -49,7 +49,9 @@ gboolean parse_int64(const char *name, const char *str, int64_t *out, GError **e
 /*
  * Parse a size with an optional k/M/G/T/P/E suffix (powers of 1024).  A number
  * without suffix is multiplied by @default_unit (1 for properties, 1 MiB
- * for -m).  Fractions are accepted with a suffix ("1.5G").
+ * for -m).  Fractions are accepted with a suffix ("1.5G").  The number is
+ * decimal ("010" is ten), or hex ("0x1000") without suffix or fraction, as
+ * in QEMU.
  */
 gboolean parse_size(const char *name, const char *str, uint64_t default_unit,
                     uint64_t *out, GError **errp);

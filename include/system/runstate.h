@@ -23,7 +23,7 @@ void vm_start(void);
 /* -S or not, decided at startup. */
 void runstate_init(bool start_paused);
 
-/* QMP quit, SIGTERM: send SHUTDOWN and leave the main loop. */
+/* QMP quit, SIGTERM: leave the main loop, which then sends SHUTDOWN. */
 void qemu_system_shutdown_request(const char *reason, bool guest);
 /* system_reset: reset the machine and send RESET. */
 void qemu_system_reset_request(const char *reason, bool guest);

@@ -116,7 +116,9 @@ static void test_dtc_clean(void)
     g_autofree char *out = NULL, *err = NULL;
     int status;
 
-    if (!g_find_program_in_path("dtc")) {
+    g_autofree char *dtc = g_find_program_in_path("dtc");
+
+    if (!dtc) {
         g_test_skip("dtc (device-tree-compiler) is not installed");
         return;
     }
