@@ -199,6 +199,14 @@ static gboolean spapr_vfio_phb_realize(Device *dev, GError **errp)
     if (!plug_functions(vphb, errp)) {
         goto fail;
     }
+    /*
+     * The default window now, not only at the next reset: the host may
+     * refuse it (table memory, locked-memory limit), and a PHB without
+     * DMA must not be plugged.
+     */
+    if (!spapr_phb_iommu_reset(phb, errp)) {
+        goto fail;
+    }
     return TRUE;
 
 fail:

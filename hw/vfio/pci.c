@@ -8,8 +8,9 @@
  * pending eventfds are drained right after every guest access to the
  * device and every clock step, so an interrupt a device raises in
  * response is visible before the next qtest command (deterministic tests).
- * INTx is level: it drops at the guest's next access to the device (its
- * acknowledgement, as QEMU assumes) and the host is told to unmask.
+ * INTx is level: it drops after the guest's next access to the device
+ * (taken as its acknowledgement, as QEMU does) and the host is told to
+ * unmask; a device still asserting signals again at once.
  */
 #include "qemu/osdep.h"
 #include "qemu/error.h"
@@ -297,6 +298,7 @@ static uint64_t bar_read(void *opaque, hwaddr addr, unsigned size)
     for (unsigned i = 0; i < size; i++) {
         val |= (uint64_t)b[i] << (8 * i);
     }
+    intx_eoi(v);
     vfio_pci_poll(v);
     return val;
 }
@@ -307,11 +309,13 @@ static void bar_write(void *opaque, hwaddr addr, uint64_t val, unsigned size)
     VfioPciDevice *v = o->v;
     uint8_t b[8];
 
-    intx_eoi(v);
     for (unsigned i = 0; i < size; i++) {
         b[i] = val >> (8 * i);
     }
     host_of(v)->ops->pwrite(host_of(v), v->fd, b, size, v->regions[o->bar].offset + addr);
+    /* after the access, which may be the acknowledgement: else a line still
+     * asserted before the ack would fire again at once */
+    intx_eoi(v);
     vfio_pci_poll(v);
 }
 

@@ -1,0 +1,582 @@
+/*
+ * spapr-pci-vfio-host-bridge on the VFIO simulator: one PHB per group and
+ * the functions behind it, every realize error with nothing left behind,
+ * device DMA through guest TCEs in both windows for both IOMMU backends,
+ * host mappings equal to the guest's tables after every step, map failure
+ * injection, interrupts, and clean teardown.
+ */
+#include "libqos/spapr.h"
+
+#include <libfdt.h>
+#include <string.h>
+#include <glib/gstdio.h>
+
+#define H_SUCCESS 0
+#define H_HARDWARE (-1)
+#define H_PARAMETER (-4)
+#define H_RESOURCE (-16)
+#define H_PUT_TCE 0x20
+#define H_PUT_TCE_INDIRECT 0x13C
+#define H_STUFF_TCE 0x138
+#define TCE_RW 3ull
+
+#define PHB 1
+#define LIOBN(n) SPAPR_LIOBN(PHB, n)
+#define EDU_DEVFN 0
+#define EDU_MMIO (SPAPR_PCI_MEM32_CPU(PHB))
+
+typedef struct Vm {
+    QTestState *qts;
+    const char *iommu;
+} Vm;
+
+static QTestState *start_sim(const char *iommu_type, const char *extra)
+{
+    return qtest_initf("-machine pseries -m 1G -object vfio-sim,id=sim0,iommu-type=%s %s",
+                       iommu_type, extra ? extra : "");
+}
+
+static JsonObject *sim_query(QTestState *qts)
+{
+    JsonObject *rsp = qtest_qmp(qts, "{\"execute\": \"x-vfio-sim-query\", \"arguments\": "
+                                "{\"sim\": \"sim0\"}}");
+    JsonObject *r = json_object_ref(json_node_get_object(qmp_rsp_return(rsp)));
+
+    json_object_unref(rsp);
+    return r;
+}
+
+static int64_t sim_open_fds(QTestState *qts)
+{
+    JsonObject *q = sim_query(qts);
+    int64_t n = json_object_get_int_member(q, "open-fds");
+
+    json_object_unref(q);
+    return n;
+}
+
+static unsigned count_phbs(QTestState *qts)
+{
+    JsonObject *rsp = qtest_qmp(qts, "{\"execute\": \"query-spapr-phbs\"}");
+    unsigned n = json_array_get_length(json_node_get_array(qmp_rsp_return(rsp)));
+
+    json_object_unref(rsp);
+    return n;
+}
+
+static void sim_inject(QTestState *qts, const char *args)
+{
+    JsonObject *rsp = qtest_qmp(qts, "{\"execute\": \"x-vfio-sim-inject\", \"arguments\": "
+                                "{\"sim\": \"sim0\", %s}}", args);
+    qmp_rsp_return(rsp);
+    json_object_unref(rsp);
+}
+
+/* device_add that must fail: its message must contain every @needle, and leave nothing */
+static void add_must_fail(QTestState *qts, const char *props, const char *const *needles)
+{
+    int64_t fds = sim_open_fds(qts);
+    unsigned phbs = count_phbs(qts);
+    JsonObject *rsp = qtest_qmp(qts, "{\"execute\": \"device_add\", \"arguments\": "
+                                "{\"driver\": \"spapr-pci-vfio-host-bridge\", \"id\": \"bad\", %s}}",
+                                props);
+
+    g_assert_true(qmp_rsp_is_err(rsp));
+    for (int i = 0; needles[i]; i++) {
+        if (!strstr(qmp_rsp_error_desc(rsp), needles[i])) {
+            g_error("'%s' does not say '%s'", qmp_rsp_error_desc(rsp), needles[i]);
+        }
+    }
+    json_object_unref(rsp);
+    g_assert_cmpint(sim_open_fds(qts), ==, fds);
+    g_assert_cmpuint(count_phbs(qts), ==, phbs);
+    rsp = qtest_qmp(qts, "{\"execute\": \"qom-list\", \"arguments\": "
+                    "{\"path\": \"/machine/peripheral/bad\"}}");
+    g_assert_cmpstr(qmp_rsp_error_class(rsp), ==, "DeviceNotFound");
+    json_object_unref(rsp);
+}
+
+/* Topology ------------------------------------------------------------------------ */
+
+static void test_one_phb_per_group(void)
+{
+    QTestState *qts = start_sim("spapr-tce-v2",
+        "-device spapr-pci-vfio-host-bridge,id=g1,index=1,iommu=1,vfio-sim=sim0 "
+        "-device spapr-pci-vfio-host-bridge,id=g2,index=2,iommu=2,vfio-sim=sim0 "
+        "-device spapr-pci-vfio-host-bridge,id=g3,index=3,iommu=3,vfio-sim=sim0");
+    JsonObject *rsp = qtest_qmp(qts, "{\"execute\": \"query-pci\"}");
+    JsonArray *buses = json_node_get_array(qmp_rsp_return(rsp));
+    uint32_t v;
+    JsonArray *devs;
+
+    /* PHB 0 (emulated, empty), then one bus per group */
+    g_assert_cmpuint(json_array_get_length(buses), ==, 4);
+    devs = json_object_get_array_member(json_array_get_object_element(buses, 1), "devices");
+    g_assert_cmpuint(json_array_get_length(devs), ==, 1);
+    devs = json_object_get_array_member(json_array_get_object_element(buses, 2), "devices");
+    g_assert_cmpuint(json_array_get_length(devs), ==, 2);       /* group 2: .0 and .1 */
+    g_assert_cmpint(json_object_get_int_member(json_array_get_object_element(devs, 0), "slot"),
+                    ==, 0);
+    g_assert_cmpint(json_object_get_int_member(json_array_get_object_element(devs, 1),
+                                               "function"), ==, 1);
+    json_object_unref(rsp);
+
+    /* config space through RTAS reaches the host function */
+    g_assert_cmpint(qrtas_cfg_read(qts, 1, 0, 0, 4, &v), ==, 0);
+    g_assert_cmphex(v, ==, 0x11e81234);
+    g_assert_cmpint(qrtas_cfg_read(qts, 2, 1, 0, 2, &v), ==, 0);
+    g_assert_cmphex(v, ==, 0x1234);
+    /* extended config space: reachable for the PCIe function, not the conventional one */
+    g_assert_cmpint(qrtas_cfg_read(qts, 1, 0, 0x100, 4, &v), ==, 0);
+    g_assert_cmpint(qrtas_cfg_read(qts, 3, 0, 0x100, 4, &v), ==, -1);
+    /* nothing of group 2 appears behind group 1's PHB */
+    g_assert_cmpint(qrtas_cfg_read(qts, 1, 1, 0, 4, &v), ==, -1);
+    qtest_quit(qts);
+}
+
+static void test_device_tree(void)
+{
+    g_autofree char *dir = qtest_tmpdir();
+    g_autofree char *path = g_strdup_printf("%s/v.dtb", dir);
+    QTestState *qts = start_sim("spapr-tce-v2",
+        "-device spapr-pci-vfio-host-bridge,id=g1,index=1,iommu=1,vfio-sim=sim0 "
+        "-device spapr-pci-vfio-host-bridge,id=g3,index=3,iommu=3,vfio-sim=sim0");
+    JsonObject *rsp = qtest_qmp(qts, "{\"execute\": \"dumpdtb\", \"arguments\": "
+                                "{\"filename\": \"%s\"}}", path);
+    g_autofree char *fdt = NULL;
+    int node;
+
+    qmp_rsp_return(rsp);
+    json_object_unref(rsp);
+    g_assert_true(g_file_get_contents(path, &fdt, NULL, NULL));
+    node = fdt_path_offset(fdt, "/pci@800000020000001/legacy-device@0");
+    g_assert_cmpint(node, >=, 0);
+    g_assert_nonnull(fdt_getprop(fdt, node, "ibm,pci-config-space-type", NULL));
+    g_assert_cmpstr(fdt_getprop(fdt, node, "ibm,loc-code", NULL), ==,
+                    "vfio_vfio-pci:0001:00:00.0");
+    node = fdt_path_offset(fdt, "/pci@800000020000003/legacy-device@0");
+    g_assert_cmpint(node, >=, 0);
+    g_assert_null(fdt_getprop(fdt, node, "ibm,pci-config-space-type", NULL));
+    node = fdt_path_offset(fdt, "/pci@800000020000001");
+    g_assert_cmpint(fdt32_to_cpu(*(fdt32_t *)fdt_getprop(fdt, node, "ibm,dma-window", NULL)),
+                    ==, SPAPR_LIOBN(1, 0));
+    qtest_quit(qts);
+    g_unlink(path);
+    g_rmdir(dir);
+}
+
+/* Errors ---------------------------------------------------------------------------- */
+
+static void test_realize_errors(void)
+{
+    QTestState *qts = start_sim("spapr-tce-v2",
+                                "-device spapr-pci-vfio-host-bridge,id=g1,index=1,iommu=1,vfio-sim=sim0");
+    static const char *const missing_prop[] = { "'bad'", "'iommu'", "required", NULL };
+    static const char *const missing[] = { "'bad'", "group 9", "does not exist", NULL };
+    static const char *const not_viable[] = { "group 4 is not viable", "0000:04:00.1", "e1000e", NULL };
+    static const char *const owned[] = { "group 1", "already owned", "'g1'", NULL };
+    static const char *const eacces[] = { "group 3", "no permission", NULL };
+    static const char *const no_sim[] = { "vfio-sim", "nosim", NULL };
+    /* guest RAM is registered once per process (as the kernel's mm does), so
+     * here it is the new host window's table that no longer fits */
+    static const char *const memlock[] = { "group 3", "TCE_CREATE", "Cannot allocate memory", NULL };
+    JsonObject *rsp;
+
+    add_must_fail(qts, "\"index\": 5, \"vfio-sim\": \"sim0\"", missing_prop);
+    add_must_fail(qts, "\"index\": 5, \"iommu\": 9, \"vfio-sim\": \"sim0\"", missing);
+    add_must_fail(qts, "\"index\": 5, \"iommu\": 4, \"vfio-sim\": \"sim0\"", not_viable);
+    add_must_fail(qts, "\"index\": 5, \"iommu\": 1, \"vfio-sim\": \"sim0\"", owned);
+    add_must_fail(qts, "\"index\": 5, \"iommu\": 3, \"vfio-sim\": \"nosim\"", no_sim);
+    sim_inject(qts, "\"fault\": \"eacces\", \"group\": 3");
+    add_must_fail(qts, "\"index\": 5, \"iommu\": 3, \"vfio-sim\": \"sim0\"", eacces);
+    sim_inject(qts, "\"fault\": \"eacces\", \"group\": 3, \"clear\": true");
+    sim_inject(qts, "\"fault\": \"memlock\", \"bytes\": 1048576");
+    add_must_fail(qts, "\"index\": 5, \"iommu\": 3, \"vfio-sim\": \"sim0\"", memlock);
+    sim_inject(qts, "\"fault\": \"memlock\", \"bytes\": 0");
+
+    /* after all that, the same index and group work */
+    rsp = qtest_qmp(qts, "{\"execute\": \"device_add\", \"arguments\": {\"driver\": "
+                    "\"spapr-pci-vfio-host-bridge\", \"id\": \"g3\", \"index\": 5, \"iommu\": 3, "
+                    "\"vfio-sim\": \"sim0\"}}");
+    qmp_rsp_return(rsp);
+    json_object_unref(rsp);
+    g_assert_cmpuint(count_phbs(qts), ==, 3);
+    qtest_quit(qts);
+}
+
+static void test_register_memory_limit(void)
+{
+    QTestState *qts = qtest_init("-machine pseries -m 1G "
+                                 "-object vfio-sim,id=sim0,memlock-limit=1048576");
+    static const char *const needles[] = { "group 1", "REGISTER_MEMORY", "1024 MiB",
+                                           "locked-memory", NULL };
+
+    add_must_fail(qts, "\"index\": 1, \"iommu\": 1, \"vfio-sim\": \"sim0\"", needles);
+    qtest_quit(qts);
+}
+
+/* DMA and host mappings ------------------------------------------------------------ */
+
+static void edu_setup(QTestState *qts)
+{
+    g_assert_cmpint(qrtas_cfg_write(qts, PHB, EDU_DEVFN, 0x10, 4, SPAPR_PCI_BUS_MEM32), ==, 0);
+    g_assert_cmpint(qrtas_cfg_write(qts, PHB, EDU_DEVFN, 0x04, 2, 0x6), ==, 0);
+}
+
+static uint32_t edu_readl(QTestState *qts, uint32_t reg)
+{
+    return __builtin_bswap32(qtest_readl(qts, EDU_MMIO + reg));
+}
+
+static void edu_writel(QTestState *qts, uint32_t reg, uint32_t v)
+{
+    qtest_writel(qts, EDU_MMIO + reg, __builtin_bswap32(v));
+}
+
+static void edu_writeq(QTestState *qts, uint32_t reg, uint64_t v)
+{
+    qtest_writeq(qts, EDU_MMIO + reg, __builtin_bswap64(v));
+}
+
+static void edu_dma(QTestState *qts, uint64_t src, uint64_t dst, uint64_t len, int to_ram)
+{
+    edu_writeq(qts, 0x80, src);
+    edu_writeq(qts, 0x88, dst);
+    edu_writeq(qts, 0x90, len);
+    edu_writeq(qts, 0x98, 1 | (to_ram ? 2 : 0));
+    qtest_clock_step(qts, 200 * 1000 * 1000);
+}
+
+static int64_t put_tce(QTestState *qts, unsigned win, uint64_t ioba, uint64_t tce)
+{
+    uint64_t a[] = { LIOBN(win), ioba, tce };
+    return qtest_hcall(qts, H_PUT_TCE, 3, a, NULL, 0, NULL);
+}
+
+static int64_t put_indirect(QTestState *qts, unsigned win, uint64_t ioba, const uint64_t *tces,
+                            unsigned n)
+{
+    uint64_t list = 0x3ff000, a[] = { LIOBN(win), ioba, list, n };
+
+    for (unsigned i = 0; i < n; i++) {
+        qtest_writeq(qts, list + 8 * i, tces[i]);
+    }
+    return qtest_hcall(qts, H_PUT_TCE_INDIRECT, 4, a, NULL, 0, NULL);
+}
+
+static int64_t stuff(QTestState *qts, unsigned win, uint64_t ioba, uint64_t tce, uint64_t n)
+{
+    uint64_t a[] = { LIOBN(win), ioba, tce, n };
+    return qtest_hcall(qts, H_STUFF_TCE, 4, a, NULL, 0, NULL);
+}
+
+static int32_t ddw_create(QTestState *qts, uint32_t shift, uint32_t wshift, uint64_t *start)
+{
+    uint64_t buid = SPAPR_BUID(PHB);
+    uint32_t args[5] = { 0, buid >> 32, (uint32_t)buid, shift, wshift }, rets[4];
+
+    g_assert_cmpuint(qrtas_call(qts, "ibm,create-pe-dma-window", 5, args, 4, rets), ==, 0);
+    *start = (uint64_t)rets[2] << 32 | rets[3];
+    g_assert_cmphex(rets[1], ==, LIOBN(1));
+    return (int32_t)rets[0];
+}
+
+/*
+ * The host's mappings, page by page (4 KiB), must be exactly @expect:
+ * iova page -> gpa page.  This is "host mappings equal the guest's table".
+ */
+static void assert_host_mappings(QTestState *qts, GHashTable *expect)
+{
+    JsonObject *q = sim_query(qts);
+    JsonArray *cs = json_object_get_array_member(q, "containers");
+    g_autoptr(GHashTable) host = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free,
+                                                       g_free);
+    GHashTableIter it;
+    gpointer k, v;
+
+    g_assert_cmpuint(json_array_get_length(cs), ==, 1);
+    JsonArray *maps = json_object_get_array_member(json_array_get_object_element(cs, 0),
+                                                   "mappings");
+    for (guint i = 0; i < json_array_get_length(maps); i++) {
+        JsonObject *m = json_array_get_object_element(maps, i);
+        uint64_t iova = json_object_get_int_member(m, "iova");
+        uint64_t size = json_object_get_int_member(m, "size");
+        int64_t gpa = json_object_get_int_member(m, "gpa");
+        g_assert_cmpint(gpa, >=, 0);            /* never outside guest RAM */
+        for (uint64_t off = 0; off < size; off += 4096) {
+            g_hash_table_insert(host, g_memdup2(&(uint64_t){ iova + off }, 8),
+                                g_memdup2(&(uint64_t){ gpa + off }, 8));
+        }
+    }
+    g_assert_cmpuint(g_hash_table_size(host), ==, g_hash_table_size(expect));
+    g_hash_table_iter_init(&it, expect);
+    while (g_hash_table_iter_next(&it, &k, &v)) {
+        uint64_t *h = g_hash_table_lookup(host, k);
+        if (!h || *h != *(uint64_t *)v) {
+            g_error("iova 0x%" G_GINT64_MODIFIER "x: host maps %s, guest table says 0x%"
+                    G_GINT64_MODIFIER "x", *(uint64_t *)k, h ? "another page" : "nothing",
+                    *(uint64_t *)v);
+        }
+    }
+    json_object_unref(q);
+}
+
+static void expect_map(GHashTable *e, uint64_t iova, uint64_t gpa, uint64_t size)
+{
+    for (uint64_t off = 0; off < size; off += 4096) {
+        g_hash_table_insert(e, g_memdup2(&(uint64_t){ iova + off }, 8),
+                            g_memdup2(&(uint64_t){ gpa + off }, 8));
+    }
+}
+
+static void expect_unmap(GHashTable *e, uint64_t iova, uint64_t size)
+{
+    for (uint64_t off = 0; off < size; off += 4096) {
+        g_hash_table_remove(e, &(uint64_t){ iova + off });
+    }
+}
+
+static int64_t sim_device_faults(QTestState *qts)
+{
+    JsonObject *q = sim_query(qts);
+    JsonArray *gs = json_object_get_array_member(q, "groups");
+    int64_t faults = 0;
+
+    for (guint i = 0; i < json_array_get_length(gs); i++) {
+        JsonObject *g = json_array_get_object_element(gs, i);
+        JsonArray *ds = json_object_get_array_member(g, "devices");
+        for (guint j = 0; j < json_array_get_length(ds); j++) {
+            faults += json_object_get_int_member(json_array_get_object_element(ds, j),
+                                                 "dma-faults");
+        }
+    }
+    json_object_unref(q);
+    return faults;
+}
+
+static void dma_both_windows(const char *iommu)
+{
+    QTestState *qts = start_sim(iommu,
+        "-device spapr-pci-vfio-host-bridge,id=g1,index=1,iommu=1,vfio-sim=sim0");
+    g_autoptr(GHashTable) e = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, g_free);
+    uint8_t pattern[64], back[64];
+    uint64_t gpa = 0x800000, start, tces[8];
+    int64_t faults;
+
+    edu_setup(qts);
+    g_assert_cmphex(edu_readl(qts, 0), ==, 0x010000ed);
+    for (unsigned i = 0; i < sizeof(pattern); i++) {
+        pattern[i] = 0x30 + i;
+    }
+    qtest_memwrite(qts, gpa, pattern, sizeof(pattern));
+    assert_host_mappings(qts, e);
+
+    /* unmapped: the host IOMMU refuses the device, RAM untouched */
+    faults = sim_device_faults(qts);
+    qtest_memset(qts, gpa + 0x1000, 0x55, 64);
+    edu_dma(qts, 0x40000, 0x6000, 64, 1);
+    g_assert_cmpint(sim_device_faults(qts), ==, faults + 1);
+    qtest_memread(qts, gpa + 0x1000, back, 64);
+    g_assert_cmphex(back[0], ==, 0x55);
+
+    /* default window: two TCEs, one run each (not contiguous in RAM) */
+    g_assert_cmpint(put_tce(qts, 0, 0x5000, gpa | TCE_RW), ==, H_SUCCESS);
+    g_assert_cmpint(put_tce(qts, 0, 0x6000, (gpa + 0x1000) | TCE_RW), ==, H_SUCCESS);
+    expect_map(e, 0x5000, gpa, 0x1000);
+    expect_map(e, 0x6000, gpa + 0x1000, 0x1000);
+    assert_host_mappings(qts, e);
+    edu_dma(qts, 0x5000, 0x40000, 64, 0);
+    edu_dma(qts, 0x40000, 0x6000, 64, 1);
+    qtest_memread(qts, gpa + 0x1000, back, 64);
+    g_assert_cmpmem(back, 64, pattern, 64);
+
+    /* an indirect batch: 8 contiguous pages become one host run */
+    for (unsigned i = 0; i < 8; i++) {
+        tces[i] = (0x1000000 + i * 0x1000) | TCE_RW;
+    }
+    g_assert_cmpint(put_indirect(qts, 0, 0x100000, tces, 8), ==, H_SUCCESS);
+    expect_map(e, 0x100000, 0x1000000, 0x8000);
+    assert_host_mappings(qts, e);
+    /* clearing part of it: Type1 must split its mapping */
+    g_assert_cmpint(stuff(qts, 0, 0x102000, 0, 2), ==, H_SUCCESS);
+    expect_unmap(e, 0x102000, 0x2000);
+    assert_host_mappings(qts, e);
+    /* replacing a live TCE */
+    g_assert_cmpint(put_tce(qts, 0, 0x5000, (gpa + 0x3000) | TCE_RW), ==, H_SUCCESS);
+    expect_map(e, 0x5000, gpa + 0x3000, 0x1000);
+    assert_host_mappings(qts, e);
+
+    /* DDW: 64 KiB TCEs; the start comes from the host (sPAPR) or its IOVA ranges (Type1) */
+    g_assert_cmpint(ddw_create(qts, 16, 32, &start), ==, 0);
+    if (!strcmp(iommu, "spapr-tce-v2")) {
+        g_assert_cmphex(start, ==, 1ull << 59);
+    } else {
+        g_assert_cmphex(start, >=, 1ull << 32);
+        g_assert_cmphex(start, <, 1ull << 48);
+    }
+    g_assert_cmpint(put_tce(qts, 1, start + 0x10000, 0x800000 | TCE_RW), ==, H_SUCCESS);
+    expect_map(e, start + 0x10000, 0x800000, 0x10000);
+    assert_host_mappings(qts, e);
+    qtest_memset(qts, gpa + 0x200, 0, 64);
+    edu_dma(qts, 0x40000, start + 0x10200, 64, 1);
+    qtest_memread(qts, gpa + 0x200, back, 64);
+    g_assert_cmpmem(back, 64, pattern, 64);
+    /* a TCE outside RAM is refused before the host sees anything */
+    g_assert_cmpint(put_tce(qts, 1, start + 0x20000, (1ull << 30) | TCE_RW), ==, H_PARAMETER);
+    assert_host_mappings(qts, e);
+
+    /* a system reset drops every mapping: only the empty default window stays */
+    json_object_unref(qtest_qmp(qts, "{\"execute\": \"system_reset\"}"));
+    g_hash_table_remove_all(e);
+    assert_host_mappings(qts, e);
+    qtest_quit(qts);
+}
+
+static void test_dma_spapr(void)
+{
+    dma_both_windows("spapr-tce-v2");
+}
+
+static void test_dma_type1(void)
+{
+    dma_both_windows("type1");
+}
+
+static void map_failure(const char *iommu)
+{
+    QTestState *qts = start_sim(iommu,
+        "-device spapr-pci-vfio-host-bridge,id=g1,index=1,iommu=1,vfio-sim=sim0");
+    g_autoptr(GHashTable) e = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, g_free);
+    uint64_t tces[4], t;
+    uint64_t a[2];
+    int nouts;
+
+    /* the next MAP_DMA fails with ENOMEM: one contiguous run, all of it refused */
+    sim_inject(qts, "\"fault\": \"map-fail\", \"after\": 0, \"errno\": \"ENOMEM\"");
+    for (unsigned i = 0; i < 4; i++) {
+        tces[i] = (0x2000000 + i * 0x1000) | TCE_RW;
+    }
+    g_assert_cmpint(put_indirect(qts, 0, 0x10000, tces, 4), ==, H_RESOURCE);
+    assert_host_mappings(qts, e);
+    a[0] = LIOBN(0);
+    a[1] = 0x10000;
+    g_assert_cmpint(qtest_hcall(qts, 0x1C, 2, a, &t, 1, &nouts), ==, H_SUCCESS);
+    g_assert_cmphex(t, ==, 0);
+
+    /* four separate runs, the second fails (EFAULT): table keeps exactly the first */
+    sim_inject(qts, "\"fault\": \"map-fail\", \"after\": 1, \"errno\": \"EFAULT\"");
+    for (unsigned i = 0; i < 4; i++) {
+        tces[i] = (0x2000000 + i * 0x2000) | TCE_RW;
+    }
+    g_assert_cmpint(put_indirect(qts, 0, 0x10000, tces, 4), ==, H_HARDWARE);
+    expect_map(e, 0x10000, 0x2000000, 0x1000);
+    assert_host_mappings(qts, e);
+    a[1] = 0x10000;
+    g_assert_cmpint(qtest_hcall(qts, 0x1C, 2, a, &t, 1, &nouts), ==, H_SUCCESS);
+    g_assert_cmphex(t, ==, tces[0]);
+    a[1] = 0x11000;
+    g_assert_cmpint(qtest_hcall(qts, 0x1C, 2, a, &t, 1, &nouts), ==, H_SUCCESS);
+    g_assert_cmphex(t, ==, 0);
+
+    /* the fault is spent: the same call now works */
+    g_assert_cmpint(put_indirect(qts, 0, 0x10000, tces, 4), ==, H_SUCCESS);
+    for (unsigned i = 0; i < 4; i++) {
+        expect_map(e, 0x10000 + i * 0x1000, 0x2000000 + i * 0x2000, 0x1000);
+    }
+    assert_host_mappings(qts, e);
+    qtest_quit(qts);
+}
+
+static void test_map_failure_spapr(void)
+{
+    map_failure("spapr-tce-v2");
+}
+
+static void test_map_failure_type1(void)
+{
+    map_failure("type1");
+}
+
+/* Interrupts -------------------------------------------------------------------------- */
+
+static void test_interrupts(void)
+{
+    QTestState *qts = start_sim("spapr-tce-v2",
+        "-device spapr-pci-vfio-host-bridge,id=g1,index=1,iommu=1,vfio-sim=sim0");
+    uint64_t buid = SPAPR_BUID(PHB);
+    uint32_t args[6], rets[4];
+    int lsi = 0x1200 + 4 * PHB + 0;     /* slot 0, INTA */
+    int msi_irq;
+
+    edu_setup(qts);
+    qtest_irq_intercept_in(qts, "/machine/intc");
+    /* INTx: raise, see the PHB's LSI, acknowledge */
+    edu_writel(qts, 0x60, 0x1);
+    g_assert_true(qtest_get_irq(qts, lsi));
+    edu_writel(qts, 0x64, 0x1);
+    (void)edu_readl(qts, 0x24);
+    g_assert_false(qtest_get_irq(qts, lsi));
+
+    /* MSI through ibm,change-msi */
+    args[0] = EDU_DEVFN << 8;
+    args[1] = buid >> 32;
+    args[2] = (uint32_t)buid;
+    args[3] = 3;            /* MSI */
+    args[4] = 1;
+    args[5] = 7;
+    g_assert_cmpuint(qrtas_call(qts, "ibm,change-msi", 6, args, 4, rets), ==, 0);
+    g_assert_cmpint((int32_t)rets[0], ==, 0);
+    g_assert_cmpuint(rets[1], ==, 1);
+    args[3] = 0;
+    g_assert_cmpuint(qrtas_call(qts, "ibm,query-interrupt-source-number", 4, args, 3, rets), ==, 0);
+    g_assert_cmpint((int32_t)rets[0], ==, 0);
+    msi_irq = rets[1];
+    g_assert_cmpint(msi_irq, >=, 0x1300);
+    edu_writel(qts, 0x60, 0x2);
+    g_assert_cmpuint(qtest_irq_raise_count(qts, msi_irq), ==, 1);
+    qtest_quit(qts);
+}
+
+/* Hot-plug teardown -------------------------------------------------------------------- */
+
+static void test_teardown(void)
+{
+    QTestState *qts = start_sim("type1", NULL);
+    int64_t fds = sim_open_fds(qts);
+    JsonObject *rsp, *q;
+
+    for (int round = 0; round < 3; round++) {
+        qtest_qmp_device_add(qts, "spapr-pci-vfio-host-bridge", "g1",
+                             "\"index\": 1, \"iommu\": 1, \"vfio-sim\": \"sim0\"");
+        g_assert_cmpint(sim_open_fds(qts), >, fds);
+        g_assert_cmpint(put_tce(qts, 0, 0x5000, 0x800000 | TCE_RW), ==, H_SUCCESS);
+        rsp = qtest_qmp(qts, "{\"execute\": \"device_del\", \"arguments\": {\"id\": \"g1\"}}");
+        qmp_rsp_return(rsp);
+        json_object_unref(rsp);
+        /* the guest never took it: gone at once, or at the reset that follows */
+        json_object_unref(qtest_qmp(qts, "{\"execute\": \"system_reset\"}"));
+        json_object_unref(qtest_qmp_eventwait_ref(qts, "DEVICE_DELETED"));
+        g_assert_cmpint(sim_open_fds(qts), ==, fds);
+        q = sim_query(qts);
+        g_assert_cmpuint(json_array_get_length(json_object_get_array_member(q, "containers")),
+                         ==, 0);
+        json_object_unref(q);
+    }
+    qtest_quit(qts);
+}
+
+int main(int argc, char **argv)
+{
+    g_test_init(&argc, &argv, NULL);
+    g_test_add_func("/vfio/one-phb-per-group", test_one_phb_per_group);
+    g_test_add_func("/vfio/device-tree", test_device_tree);
+    g_test_add_func("/vfio/realize-errors", test_realize_errors);
+    g_test_add_func("/vfio/register-memory-limit", test_register_memory_limit);
+    g_test_add_func("/vfio/dma/spapr-tce-v2", test_dma_spapr);
+    g_test_add_func("/vfio/dma/type1", test_dma_type1);
+    g_test_add_func("/vfio/map-failure/spapr-tce-v2", test_map_failure_spapr);
+    g_test_add_func("/vfio/map-failure/type1", test_map_failure_type1);
+    g_test_add_func("/vfio/interrupts", test_interrupts);
+    g_test_add_func("/vfio/teardown", test_teardown);
+    return g_test_run();
+}
