@@ -277,16 +277,10 @@ static void vfio_config_write(PCIDevice *pdev, uint32_t addr, uint32_t val, int 
 
 /* BARs ---------------------------------------------------------------------------- */
 
-typedef struct BarOpaque {
-    VfioPciDevice *v;
-    int bar;
-} BarOpaque;
-
-static BarOpaque bar_opaque[256][PCI_ROM_SLOT];  /* devfn x bar, stable addresses */
 
 static uint64_t bar_read(void *opaque, hwaddr addr, unsigned size)
 {
-    BarOpaque *o = opaque;
+    VfioBarOpaque *o = opaque;
     VfioPciDevice *v = o->v;
     uint8_t b[8];
     uint64_t val = 0;
@@ -305,7 +299,7 @@ static uint64_t bar_read(void *opaque, hwaddr addr, unsigned size)
 
 static void bar_write(void *opaque, hwaddr addr, uint64_t val, unsigned size)
 {
-    BarOpaque *o = opaque;
+    VfioBarOpaque *o = opaque;
     VfioPciDevice *v = o->v;
     uint8_t b[8];
 
@@ -357,8 +351,8 @@ static gboolean setup_bars(VfioPciDevice *v, GError **errp)
             }
         }
         if (!v->bar_map[i]) {
-            BarOpaque *o = &bar_opaque[pdev->devfn][i];
-            *o = (BarOpaque){ v, i };
+            VfioBarOpaque *o = &v->bar_opaque[i];
+            *o = (VfioBarOpaque){ v, i };
             memory_region_init_io(&v->bars[i], name, &bar_ops, o, r->size);
         }
         pci_register_bar(pdev, i, type, &v->bars[i]);

@@ -1,209 +1,243 @@
 /*
- * spapr-demo: what `make demo` shows.
+ * spapr-demo: what `make demo` shows, the project's main job on the
+ * embedded default.
  *
- * Starts qemu-system-ppc64 ($QTEST_QEMU_BINARY) with the pseries machine
- * through libqtest, the way every qtest does, and plays the guest for a
- * moment: the QMP side (version, run state, the object tree) and the qtest
- * side (guest RAM reads and writes).  Needs no input and exits 0 when the
- * machine quit cleanly; any protocol error aborts with a message.
- *
- * Later work (PHBs, VFIO, the TCE IOMMU) extends this program with one
- * section each.
+ * A simulated host (the in-process VFIO simulator) has IOMMU groups 1 and
+ * 2; each becomes a whole guest PHB (spapr-pci-vfio-host-bridge) with its
+ * own VFIO container.  The guest is played through qtest: it maps TCEs,
+ * makes a device DMA into guest RAM through them, shows an unmapped DMA
+ * failing, and prints what the guest and the host see.  No input needed;
+ * exits 0 when the machine quit cleanly.
  */
 #include "libqtest.h"
+#include "libqos/spapr.h"
 
 #include <stdio.h>
 #include <string.h>
+#include <glib/gstdio.h>
 
-#define DEMO_RAM_SIZE  (2ull << 30)
-#define DEMO_ARGS      "-machine pseries -m 2G"
+#define ARGS "-machine pseries -m 1G -object vfio-sim,id=sim0,iommu-type=spapr-tce-v2 " \
+             "-device spapr-pci-vfio-host-bridge,id=vphb1,index=1,iommu=1,vfio-sim=sim0 " \
+             "-device spapr-pci-vfio-host-bridge,id=vphb2,index=2,iommu=2,vfio-sim=sim0"
+#define PHB 1
+#define MMIO SPAPR_PCI_MEM32_CPU(PHB)
+#define H_PUT_TCE 0x20
 
 static void heading(const char *title)
 {
     printf("\n== %s ==\n", title);
 }
 
-/* Send a QMP command without arguments; return its "return" node (owned). */
-static JsonNode *qmp_simple(QTestState *qts, const char *cmd)
+static JsonObject *qmp_ret(QTestState *qts, const char *cmd)
 {
-    JsonObject *rsp = qtest_qmp(qts, "{\"execute\": \"%s\"}", cmd);
-    JsonNode *ret = json_node_copy(qmp_rsp_return(rsp));
+    JsonObject *rsp = qtest_qmp(qts, "%s", cmd);
+    JsonObject *ret = json_object_ref(json_node_get_object(qmp_rsp_return(rsp)));
 
     json_object_unref(rsp);
     return ret;
 }
 
-static char *node_to_string(JsonNode *node)
+static JsonArray *qmp_array(QTestState *qts, const char *cmd)
 {
-    return json_to_string(node, FALSE);
-}
+    JsonObject *rsp = qtest_qmp(qts, "%s", cmd);
+    JsonArray *ret = json_array_ref(json_node_get_array(qmp_rsp_return(rsp)));
 
-static void show_version(QTestState *qts)
-{
-    g_autoptr(JsonNode) ret = qmp_simple(qts, "query-version");
-    JsonObject *o = json_node_get_object(ret);
-    JsonObject *q = json_object_get_object_member(o, "qemu");
-
-    heading("QMP: query-version");
-    printf("QEMU %" G_GINT64_FORMAT ".%" G_GINT64_FORMAT ".%" G_GINT64_FORMAT
-           " (package \"%s\")\n",
-           json_object_get_int_member(q, "major"), json_object_get_int_member(q, "minor"),
-           json_object_get_int_member(q, "micro"),
-           json_object_get_string_member(o, "package"));
-}
-
-static void show_status(QTestState *qts)
-{
-    g_autoptr(JsonNode) ret = qmp_simple(qts, "query-status");
-    g_autofree char *text = node_to_string(ret);
-
-    heading("QMP: query-status");
-    printf("%s\n", text);
-}
-
-/* The node's properties on one line, then each child object, indented. */
-static void show_tree(QTestState *qts, const char *path, int depth)
-{
-    JsonObject *rsp = qtest_qmp(qts, "{\"execute\": \"qom-list\", "
-                                "\"arguments\": {\"path\": \"%s\"}}", path);
-    JsonArray *props = json_node_get_array(qmp_rsp_return(rsp));
-    g_autoptr(GString) plain = g_string_new(NULL);
-    guint n = json_array_get_length(props);
-
-    for (guint i = 0; i < n; i++) {
-        JsonObject *p = json_array_get_object_element(props, i);
-        const char *name = json_object_get_string_member(p, "name");
-        const char *type = json_object_get_string_member(p, "type");
-
-        if (!g_str_has_prefix(type, "child<") && strcmp(name, "type")) {
-            g_string_append_printf(plain, "%s%s (%s)", plain->len ? ", " : "", name, type);
-        }
-    }
-    if (plain->len) {
-        printf("%*sproperties: %s\n", 2 * depth + 2, "", plain->str);
-    }
-    for (guint i = 0; i < n; i++) {
-        JsonObject *p = json_array_get_object_element(props, i);
-        const char *name = json_object_get_string_member(p, "name");
-        const char *type = json_object_get_string_member(p, "type");
-
-        if (g_str_has_prefix(type, "child<")) {
-            g_autofree char *child = g_strdup_printf("%s/%s", path, name);
-            printf("%*s%s  %s\n", 2 * depth + 2, "", name, type);
-            show_tree(qts, child, depth + 1);
-        }
-    }
     json_object_unref(rsp);
+    return ret;
 }
 
-static void show_machine_type(QTestState *qts)
+static void show_phbs(QTestState *qts)
 {
-    JsonObject *rsp = qtest_qmp(qts, "{\"execute\": \"qom-get\", \"arguments\": "
-                                "{\"path\": \"/machine\", \"property\": \"type\"}}");
+    JsonArray *phbs = qmp_array(qts, "{\"execute\": \"query-spapr-phbs\"}");
 
-    printf("/machine  child<%s>\n", json_node_get_string(qmp_rsp_return(rsp)));
+    for (guint i = 0; i < json_array_get_length(phbs); i++) {
+        JsonObject *p = json_array_get_object_element(phbs, i);
+        JsonObject *v = json_object_has_member(p, "vfio")
+                        ? json_object_get_object_member(p, "vfio") : NULL;
+        JsonArray *wins = json_object_get_array_member(p, "windows");
+
+        printf("PHB %" G_GINT64_FORMAT " %-27s buid 0x%" G_GINT64_MODIFIER "x",
+               json_object_get_int_member(p, "index"), json_object_get_string_member(p, "type"),
+               json_object_get_int_member(p, "buid"));
+        if (v) {
+            JsonArray *devs = json_object_get_array_member(v, "devices");
+            printf("  group %" G_GINT64_FORMAT " (%s, %s): ", json_object_get_int_member(v, "group"),
+                   json_object_get_string_member(v, "backend"),
+                   json_object_get_string_member(v, "host"));
+            for (guint d = 0; d < json_array_get_length(devs); d++) {
+                printf("%s%s", d ? ", " : "", json_array_get_string_element(devs, d));
+            }
+        }
+        printf("\n");
+        for (guint w = 0; w < json_array_get_length(wins); w++) {
+            JsonObject *win = json_array_get_object_element(wins, w);
+            printf("    window liobn 0x%" G_GINT64_MODIFIER "x at 0x%" G_GINT64_MODIFIER "x, %"
+                   G_GINT64_FORMAT " MiB, %" G_GINT64_FORMAT "-bit pages, %" G_GINT64_FORMAT
+                   " TCEs in use\n", json_object_get_int_member(win, "liobn"),
+                   json_object_get_int_member(win, "bus-start"),
+                   json_object_get_int_member(win, "size") >> 20,
+                   json_object_get_int_member(win, "page-shift"),
+                   json_object_get_int_member(win, "entries-in-use"));
+        }
+        if (v) {
+            printf("    host: %" G_GINT64_FORMAT " mappings, %" G_GINT64_FORMAT " map / %"
+                   G_GINT64_FORMAT " unmap calls; device DMA faults seen by the PHB: %"
+                   G_GINT64_FORMAT "\n", json_object_get_int_member(v, "host-mappings"),
+                   json_object_get_int_member(v, "map-calls"),
+                   json_object_get_int_member(v, "unmap-calls"),
+                   json_object_get_int_member(p, "dma-faults"));
+        }
+    }
+    json_array_unref(phbs);
+}
+
+/* edu registers are little-endian; qtest speaks the big-endian CPU's values */
+static uint32_t edu_readl(QTestState *qts, uint32_t reg)
+{
+    return __builtin_bswap32(qtest_readl(qts, MMIO + reg));
+}
+
+static void edu_writeq(QTestState *qts, uint32_t reg, uint64_t v)
+{
+    qtest_writeq(qts, MMIO + reg, __builtin_bswap64(v));
+}
+
+static void edu_dma(QTestState *qts, uint64_t src, uint64_t dst, uint64_t len, int to_ram)
+{
+    edu_writeq(qts, 0x80, src);
+    edu_writeq(qts, 0x88, dst);
+    edu_writeq(qts, 0x90, len);
+    edu_writeq(qts, 0x98, 1 | (to_ram ? 2 : 0));
+    qtest_clock_step(qts, 200 * 1000 * 1000);       /* the device works for 100 ms */
+}
+
+static int64_t put_tce(QTestState *qts, uint64_t ioba, uint64_t tce)
+{
+    uint64_t a[] = { SPAPR_LIOBN(PHB, 0), ioba, tce };
+    return qtest_hcall(qts, H_PUT_TCE, 3, a, NULL, 0, NULL);
+}
+
+static void show_text(QTestState *qts, uint64_t gpa, size_t len)
+{
+    char buf[64] = { 0 };
+
+    qtest_memread(qts, gpa, buf, MIN(len, sizeof(buf) - 1));
+    for (size_t i = 0; i < len && i < sizeof(buf) - 1; i++) {
+        if (buf[i] && !g_ascii_isprint(buf[i])) {
+            buf[i] = '.';
+        }
+    }
+    printf("    guest RAM 0x%" G_GINT64_MODIFIER "x: \"%s\"\n", gpa, buf);
+}
+
+static void show_dt(QTestState *qts)
+{
+    g_autofree char *dir = qtest_tmpdir();
+    g_autofree char *dtb = g_strdup_printf("%s/demo.dtb", dir);
+    g_autofree char *cmd = g_strdup_printf("dtc -q -I dtb -O dts %s", dtb);
+    g_autofree char *out = NULL;
+    JsonObject *rsp = qtest_qmp(qts, "{\"execute\": \"dumpdtb\", \"arguments\": "
+                                "{\"filename\": \"%s\"}}", dtb);
+    g_auto(GStrv) lines = NULL;
+    bool in_phb = false;
+    int shown = 0;
+
+    qmp_rsp_return(rsp);
     json_object_unref(rsp);
-}
-
-static void hexdump(const char *label, uint64_t addr, const uint8_t *buf, size_t len)
-{
-    printf("%-6s 0x%08" G_GINT64_MODIFIER "x:", label, addr);
-    for (size_t i = 0; i < len; i++) {
-        printf(" %02x", buf[i]);
+    if (!g_spawn_command_line_sync(cmd, &out, NULL, NULL, NULL) || !out) {
+        printf("(dtc not available)\n");
+        goto out;
     }
-    printf("\n");
-}
-
-static bool round_trip(QTestState *qts, uint64_t addr)
-{
-    uint8_t pattern[16], back[16];
-
-    for (size_t i = 0; i < sizeof(pattern); i++) {
-        pattern[i] = 0xa0 + i;
-    }
-    qtest_memwrite(qts, addr, pattern, sizeof(pattern));
-    qtest_memread(qts, addr, back, sizeof(back));
-    hexdump("wrote", addr, pattern, sizeof(pattern));
-    hexdump("read", addr, back, sizeof(back));
-    return !memcmp(pattern, back, sizeof(back));
-}
-
-/*
- * No QOM property carries the RAM size yet, so show what the machine
- * does with it: the last byte of RAM keeps a value, the first byte past
- * it is unassigned (reads 0xff, writes are dropped).
- */
-static bool show_ram(QTestState *qts)
-{
-    uint64_t last = DEMO_RAM_SIZE - 1, past = DEMO_RAM_SIZE;
-    uint8_t in_ram, beyond;
-
-    heading("Guest RAM");
-    printf("size from the command line: %llu MiB (-m 2G), mapped at 0x0\n",
-           DEMO_RAM_SIZE >> 20);
-    qtest_writeb(qts, last, 0x5a);
-    qtest_writeb(qts, past, 0x5a);
-    in_ram = qtest_readb(qts, last);
-    beyond = qtest_readb(qts, past);
-    printf("writeb 0x5a at 0x%llx (last RAM byte)  -> readb 0x%02x\n",
-           (unsigned long long)last, in_ram);
-    printf("writeb 0x5a at 0x%llx (past the end)   -> readb 0x%02x (unassigned)\n",
-           (unsigned long long)past, beyond);
-    return in_ram == 0x5a && beyond == 0xff;
-}
-
-/* QMP quit, then let libqtest reap the process once it has exited. */
-static void quit(QTestState *qts)
-{
-    g_autoptr(JsonNode) ret = qmp_simple(qts, "quit");
-    JsonObject *ev = qtest_qmp_eventwait_ref(qts, "SHUTDOWN");
-    g_autofree char *stat_path = g_strdup_printf("/proc/%d/stat", qtest_pid(qts));
-
-    json_object_unref(ev);
-    /*
-     * qtest_quit() sends SIGTERM; wait until the process is a zombie so
-     * the signal finds nothing left to interrupt (up to 5 s).
-     */
-    for (int i = 0; i < 500; i++) {
-        g_autofree char *stat = NULL;
-        const char *state;
-
-        if (!g_file_get_contents(stat_path, &stat, NULL, NULL)) {
-            break;
+    /* PHB 1 and its function, without the long DRC and interrupt-map arrays */
+    lines = g_strsplit(out, "\n", -1);
+    for (int i = 0; lines[i]; i++) {
+        const char *l = lines[i];
+        if (g_str_has_prefix(l, "\tpci@800000020000001 ")) {
+            in_phb = true;
         }
-        state = strrchr(stat, ')');
-        if (state && state[1] == ' ' && state[2] == 'Z') {
-            break;
+        if (!in_phb) {
+            continue;
         }
-        g_usleep(10000);
+        if (strstr(l, "ibm,drc-") || strstr(l, "interrupt-map =") || strstr(l, "ranges =")) {
+            printf("%.*s ...;\n", (int)(strchr(l, '=') ? strchr(l, '=') - l + 1 : (long)strlen(l)), l);
+        } else {
+            printf("%s\n", l);
+        }
+        shown++;
+        if (!strcmp(l, "\t};")) {
+            in_phb = false;
+        }
     }
-    qtest_quit(qts);
+    if (!shown) {
+        printf("(no VFIO PHB node found)\n");
+    }
+out:
+    g_unlink(dtb);
+    g_rmdir(dir);
 }
 
 int main(int argc, char **argv)
 {
+    static const char message[] = "Hello from guest RAM, through TCEs and VFIO!";
+    uint64_t src = 0x1000000, dst = 0x1001000, faults_before;
     QTestState *qts;
-    bool ok = true;
+    JsonObject *sim, *rsp;
+    int status;
 
-    printf("spapr-demo: starting %s %s\n", qtest_binary(), DEMO_ARGS);
-    qts = qtest_init(DEMO_ARGS);
+    printf("qemu-system-ppc64 %s\n", ARGS);
+    qts = qtest_init(ARGS);
 
-    show_version(qts);
-    show_status(qts);
+    heading("What the machine built: one guest PHB per host IOMMU group");
+    show_phbs(qts);
 
-    heading("QOM tree under /machine (qom-list)");
-    show_machine_type(qts);
-    show_tree(qts, "/machine", 0);
+    heading("The guest sets up the device behind PHB 1 (config space through RTAS)");
+    qrtas_cfg_write(qts, PHB, 0, 0x10, 4, SPAPR_PCI_BUS_MEM32);  /* BAR0 */
+    qrtas_cfg_write(qts, PHB, 0, 0x04, 2, 0x6);                  /* memory + bus master */
+    printf("    BAR0 at PCI 0x80000000 (CPU 0x%" G_GINT64_MODIFIER "x); edu id register: 0x%08x\n",
+           (uint64_t)MMIO, edu_readl(qts, 0));
 
-    ok &= show_ram(qts);
+    heading("The guest maps two TCEs in PHB 1's default window (H_PUT_TCE)");
+    printf("    bus 0x5000 -> RAM 0x%" G_GINT64_MODIFIER "x: ret %" G_GINT64_FORMAT "\n", src,
+           put_tce(qts, 0x5000, src | 3));
+    printf("    bus 0x6000 -> RAM 0x%" G_GINT64_MODIFIER "x: ret %" G_GINT64_FORMAT "\n", dst,
+           put_tce(qts, 0x6000, dst | 3));
 
-    heading("qtest round trip: 16 bytes at 0x1000");
-    ok &= round_trip(qts, 0x1000);
+    heading("The device DMAs through them: RAM -> device -> RAM");
+    qtest_memwrite(qts, src, message, sizeof(message));
+    qtest_memset(qts, dst, 0, 64);
+    show_text(qts, src, sizeof(message));
+    edu_dma(qts, 0x5000, 0x40000, sizeof(message), 0);
+    edu_dma(qts, 0x40000, 0x6000, sizeof(message), 1);
+    printf("  after the device copied it to bus address 0x6000:\n");
+    show_text(qts, dst, sizeof(message));
 
-    heading("Shutdown");
-    quit(qts);
-    printf("QMP quit: SHUTDOWN event received, process exited with status 0\n");
+    heading("A DMA to a bus address the guest did not map: the host IOMMU refuses it");
+    sim = qmp_ret(qts, "{\"execute\": \"x-vfio-sim-query\", \"arguments\": {\"sim\": \"sim0\"}}");
+    faults_before = json_object_get_int_member(
+        json_array_get_object_element(json_object_get_array_member(
+            json_array_get_object_element(json_object_get_array_member(sim, "groups"), 0),
+            "devices"), 0), "dma-faults");
+    json_object_unref(sim);
+    qtest_memset(qts, 0x2000000, 0x55, 64);
+    edu_dma(qts, 0x40000, 0x7000, sizeof(message), 1);
+    sim = qmp_ret(qts, "{\"execute\": \"x-vfio-sim-query\", \"arguments\": {\"sim\": \"sim0\"}}");
+    printf("    host IOMMU faults for 0000:01:00.0: %" G_GINT64_FORMAT " -> %" G_GINT64_FORMAT
+           "\n", faults_before,
+           json_object_get_int_member(json_array_get_object_element(json_object_get_array_member(
+               json_array_get_object_element(json_object_get_array_member(sim, "groups"), 0),
+               "devices"), 0), "dma-faults"));
+    json_object_unref(sim);
 
-    printf("\nspapr-demo: %s\n", ok ? "all checks passed" : "MISMATCH (see above)");
-    return ok ? 0 : 1;
+    heading("query-spapr-phbs: guest windows and host mappings now");
+    show_phbs(qts);
+
+    heading("PHB 1 and its function in the guest's device tree (dtc; long arrays elided)");
+    show_dt(qts);
+
+    rsp = qtest_qmp(qts, "{\"execute\": \"quit\"}");
+    qmp_rsp_return(rsp);
+    json_object_unref(rsp);
+    status = qtest_kill_and_wait(qts);
+    printf("\nThe machine exited with status %d.\n", WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+    return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : 1;
 }

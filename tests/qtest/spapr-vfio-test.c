@@ -131,6 +131,16 @@ static void test_one_phb_per_group(void)
     g_assert_cmpint(qrtas_cfg_read(qts, 3, 0, 0x100, 4, &v), ==, -1);
     /* nothing of group 2 appears behind group 1's PHB */
     g_assert_cmpint(qrtas_cfg_read(qts, 1, 1, 0, 4, &v), ==, -1);
+
+    /* functions at the same devfn behind two PHBs each reach their own BAR */
+    for (unsigned phb = 1; phb <= 2; phb++) {
+        g_assert_cmpint(qrtas_cfg_write(qts, phb, 0, 0x10, 4, SPAPR_PCI_BUS_MEM32), ==, 0);
+        g_assert_cmpint(qrtas_cfg_write(qts, phb, 0, 0x04, 2, 0x2), ==, 0);
+    }
+    qtest_writel(qts, SPAPR_PCI_MEM32_CPU(1) + 4, __builtin_bswap32(0x11111111));
+    qtest_writel(qts, SPAPR_PCI_MEM32_CPU(2) + 4, __builtin_bswap32(0x22222222));
+    g_assert_cmphex(__builtin_bswap32(qtest_readl(qts, SPAPR_PCI_MEM32_CPU(1) + 4)), ==, ~0x11111111u);
+    g_assert_cmphex(__builtin_bswap32(qtest_readl(qts, SPAPR_PCI_MEM32_CPU(2) + 4)), ==, ~0x22222222u);
     qtest_quit(qts);
 }
 

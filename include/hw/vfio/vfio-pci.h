@@ -22,7 +22,15 @@ typedef struct VfioRegion {
     uint32_t flags;
 } VfioRegion;
 
-typedef struct VfioPciDevice {
+typedef struct VfioPciDevice VfioPciDevice;
+
+/* What a BAR's MMIO callbacks get: the function and which BAR */
+typedef struct VfioBarOpaque {
+    VfioPciDevice *v;
+    int bar;
+} VfioBarOpaque;
+
+struct VfioPciDevice {
     PCIDevice parent;
     char *host;                        /* property: "0000:01:00.0" */
     VfioGroup *group;                  /* set by the PHB before realize */
@@ -31,6 +39,7 @@ typedef struct VfioPciDevice {
     VfioRegion regions[VFIO_PCI_NUM_REGIONS];
     MemoryRegion bars[PCI_ROM_SLOT];
     void *bar_map[PCI_ROM_SLOT];       /* mmap of the region, if the host allows it */
+    VfioBarOpaque bar_opaque[PCI_ROM_SLOT];
     uint8_t *emulated;                 /* config bytes served from our copy */
     /* interrupts */
     int intx_fd;
@@ -39,7 +48,7 @@ typedef struct VfioPciDevice {
     int msi_fd[VFIO_PCI_MAX_MSI];
     guint msi_watch[VFIO_PCI_MAX_MSI];
     unsigned msi_nvec;
-} VfioPciDevice;
+};
 
 GType vfio_pci_get_type(void);
 
