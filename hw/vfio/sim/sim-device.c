@@ -167,9 +167,9 @@ static ssize_t bar_rw(SimDevice *d, unsigned index, uint8_t *buf, size_t count, 
     for (size_t done = 0; done < count;) {
         unsigned size = piece(pos + done, count - done, 8);
         if (write) {
-            sim_func_bar0_write(d, pos + done, load_le(buf + done, size), size);
+            edu_core_mmio_write(&d->edu, pos + done, load_le(buf + done, size), size);
         } else {
-            store_le(buf + done, sim_func_bar0_read(d, pos + done, size), size);
+            store_le(buf + done, edu_core_mmio_read(&d->edu, pos + done, size), size);
         }
         done += size;
     }

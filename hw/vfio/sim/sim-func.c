@@ -1,13 +1,18 @@
 /*
- * vfio-sim hardware: one PCI function, an "edu" (hw/misc/edu.c registers)
- * as the host sees it: config space, BAR0 registers, BAR2 RAM, and a DMA
- * engine that goes through the container's IOMMU (sim-dma.c).
+ * vfio-sim hardware: one PCI function, an "edu" as the host sees it:
+ * config space, BAR2 RAM, and BAR0, the edu core shared with the
+ * guest-side device (include/hw/misc/edu-core.h), whose DMA goes through
+ * the container's IOMMU (sim-dma.c).
  *
- * Differences from the guest-side edu of hw/misc/edu.c, on purpose:
+ * Differences from the guest-side edu of hw/misc/edu.c, on purpose (the
+ * edu core hooks below carry them):
  *   - DMA addresses are 64-bit (no dma_mask clamp): a 64-bit DDW at
  *     1 << 59 must be reachable;
  *   - interrupts go out through the vfio-pci interrupt state (sim-irq.c):
  *     MSI when the user enabled it with SET_IRQS, else the INTx line;
+ *   - with no PCI core underneath, the DMA hook checks bus mastering
+ *     itself; a transfer it or the edu core refuses counts in
+ *     SimDevice.dma_refused, an IOMMU fault in dma_faults (sim-dma.c);
  *   - MSI capability writes are stored only: the kernel virtualizes that
  *     capability, interrupts are programmed with SET_IRQS.
  *
@@ -35,28 +40,6 @@
 #define SIM_MSI_FLAGS_64BIT  0x0080
 #define SIM_EXP_CAP          0x50
 #define SIM_EXP_SIZEOF       0x3c
-
-/* edu registers (docs/specs/edu.rst) */
-#define EDU_ID               0x010000ed
-#define EDU_REG_ID           0x00
-#define EDU_REG_LIVENESS     0x04
-#define EDU_REG_FACTORIAL    0x08
-#define EDU_REG_STATUS       0x20
-#define EDU_REG_IRQ_STATUS   0x24
-#define EDU_REG_IRQ_RAISE    0x60
-#define EDU_REG_IRQ_ACK      0x64
-#define EDU_REG_DMA_SRC      0x80
-#define EDU_REG_DMA_DST      0x88
-#define EDU_REG_DMA_COUNT    0x90
-#define EDU_REG_DMA_CMD      0x98
-#define EDU_STATUS_COMPUTING 0x01
-#define EDU_STATUS_IRQFACT   0x80
-#define EDU_IRQ_FACT         0x001
-#define EDU_IRQ_DMA          0x100
-#define EDU_DMA_START        0x1
-#define EDU_DMA_TO_RAM       0x2
-#define EDU_DMA_IRQ          0x4
-#define EDU_DMA_BUF_ADDR     0x40000
 
 /* Config space ------------------------------------------------------------ */
 
@@ -164,202 +147,47 @@ bool sim_func_master_enabled(SimDevice *d)
     return pci_get_word(d->config + PCI_COMMAND) & PCI_COMMAND_MASTER;
 }
 
-/* edu: interrupts and factorial ------------------------------------------ */
+/* The edu core's hooks ------------------------------------------------------ */
 
-static void edu_raise_irq(SimDevice *d, uint32_t bits)
+static void edu_raise_irq(EduCore *core)
 {
-    d->edu.irq_status |= bits;
-    if (d->edu.irq_status) {
-        sim_irq_raise(d);
-    }
+    sim_irq_raise(core->opaque);
 }
 
-static void edu_lower_irq(SimDevice *d, uint32_t bits)
+/* no lower_irq: the INTx level is read from irq_status (sim_irq_intx_level) */
+
+static void edu_dma_refused(EduCore *core, const char *why, uint64_t bus_addr, uint64_t len)
 {
-    /* the INTx level is read from irq_status: nothing to send on lowering */
-    d->edu.irq_status &= ~bits;
+    SimDevice *d = core->opaque;
+
+    d->dma_refused++;
+    trace_vfio_sim_dma_refused(d->name, why, bus_addr, len);
 }
 
-static uint32_t edu_factorial(uint32_t n)
+static bool edu_dma(EduCore *core, uint64_t bus_addr, void *buf, uint64_t len, bool to_ram)
 {
-    uint32_t ret = 1;
+    SimDevice *d = core->opaque;
 
-    /* modulo 2^32 the product is 0 after a few dozen factors: stop there */
-    for (uint32_t i = n; i > 1 && ret; i--) {
-        ret *= i;
-    }
-    return ret;
-}
-
-/* edu: DMA ---------------------------------------------------------------- */
-
-static bool edu_buf_range_ok(uint64_t addr, uint64_t len)
-{
-    return addr >= EDU_DMA_BUF_ADDR && len <= SIM_EDU_BUF_SIZE &&
-           addr - EDU_DMA_BUF_ADDR <= SIM_EDU_BUF_SIZE - len;
-}
-
-static void edu_dma_run(void *opaque)
-{
-    SimDevice *d = opaque;
-    SimEdu *e = &d->edu;
-    bool to_ram = e->dma_cmd & EDU_DMA_TO_RAM;
-    uint64_t buf_addr = to_ram ? e->dma_src : e->dma_dst;
-    uint64_t bus_addr = to_ram ? e->dma_dst : e->dma_src;
-    uint64_t len = e->dma_count;
-    uint8_t *buf;
-    bool ok;
-
-    if (!(e->dma_cmd & EDU_DMA_START)) {
-        return;
-    }
-    e->dma_cmd &= ~EDU_DMA_START;
-    if (!edu_buf_range_ok(buf_addr, len)) {
-        d->dma_refused++;
-        trace_vfio_sim_dma_refused(d->name, "outside the buffer", bus_addr, len);
-        return;
-    }
     /* without bus mastering the function issues no transaction at all */
     if (!sim_func_master_enabled(d)) {
-        d->dma_refused++;
-        trace_vfio_sim_dma_refused(d->name, "bus mastering off", bus_addr, len);
-        return;
+        edu_dma_refused(core, "bus mastering off", bus_addr, len);
+        return false;
     }
-    buf = e->dma_buf + (buf_addr - EDU_DMA_BUF_ADDR);
-    if (to_ram) {
-        ok = sim_dma_rw(d, bus_addr, buf, len, true);
-    } else {
-        /* read aside first: a failed read must leave the buffer alone */
-        g_autofree uint8_t *tmp = g_malloc(len ? len : 1);
-        ok = sim_dma_rw(d, bus_addr, tmp, len, false);
-        if (ok) {
-            memcpy(buf, tmp, len);
-        }
-    }
-    if (ok && (e->dma_cmd & EDU_DMA_IRQ)) {
-        edu_raise_irq(d, EDU_IRQ_DMA);
-    }
+    /* counts and traces the transfer or its IOMMU fault */
+    return sim_dma_rw(d, bus_addr, buf, len, to_ram);
 }
 
-/* edu: BAR0 ---------------------------------------------------------------- */
-
-static bool edu_access_ok(uint32_t addr, unsigned size)
-{
-    return addr < EDU_REG_DMA_SRC ? size == 4 : (size == 4 || size == 8);
-}
-
-uint64_t sim_func_bar0_read(SimDevice *d, uint32_t addr, unsigned size)
-{
-    SimEdu *e = &d->edu;
-
-    if (edu_buf_range_ok(addr, size)) {
-        uint64_t val = 0;
-        for (unsigned i = 0; i < size; i++) {
-            val |= (uint64_t)e->dma_buf[addr - EDU_DMA_BUF_ADDR + i] << (8 * i);
-        }
-        return val;
-    }
-    if (!edu_access_ok(addr, size)) {
-        return ~0ull;
-    }
-    switch (addr) {
-    case EDU_REG_ID:
-        return EDU_ID;
-    case EDU_REG_LIVENESS:
-        return e->liveness;
-    case EDU_REG_FACTORIAL:
-        return e->fact;
-    case EDU_REG_STATUS:
-        return e->status;
-    case EDU_REG_IRQ_STATUS:
-        return e->irq_status;
-    case EDU_REG_DMA_SRC:
-        return e->dma_src;
-    case EDU_REG_DMA_DST:
-        return e->dma_dst;
-    case EDU_REG_DMA_COUNT:
-        return e->dma_count;
-    case EDU_REG_DMA_CMD:
-        return e->dma_cmd;
-    default:
-        return ~0ull;
-    }
-}
-
-void sim_func_bar0_write(SimDevice *d, uint32_t addr, uint64_t val, unsigned size)
-{
-    SimEdu *e = &d->edu;
-    bool dma_busy = e->dma_cmd & EDU_DMA_START;
-
-    if (edu_buf_range_ok(addr, size)) {
-        for (unsigned i = 0; i < size; i++) {
-            e->dma_buf[addr - EDU_DMA_BUF_ADDR + i] = val >> (8 * i);
-        }
-        return;
-    }
-    if (!edu_access_ok(addr, size)) {
-        return;
-    }
-    switch (addr) {
-    case EDU_REG_LIVENESS:
-        e->liveness = ~(uint32_t)val;
-        break;
-    case EDU_REG_FACTORIAL:
-        if (!(e->status & EDU_STATUS_COMPUTING)) {
-            e->status |= EDU_STATUS_COMPUTING;
-            e->fact = edu_factorial(val);
-            e->status &= ~EDU_STATUS_COMPUTING;
-            if (e->status & EDU_STATUS_IRQFACT) {
-                edu_raise_irq(d, EDU_IRQ_FACT);
-            }
-        }
-        break;
-    case EDU_REG_STATUS:
-        /* only the interrupt-on-factorial bit is the driver's */
-        e->status = (e->status & ~EDU_STATUS_IRQFACT) | (val & EDU_STATUS_IRQFACT);
-        break;
-    case EDU_REG_IRQ_RAISE:
-        edu_raise_irq(d, val);
-        break;
-    case EDU_REG_IRQ_ACK:
-        edu_lower_irq(d, val);
-        break;
-    /* a running transfer's parameters stay as they were started */
-    case EDU_REG_DMA_SRC:
-        if (!dma_busy) {
-            e->dma_src = val;
-        }
-        break;
-    case EDU_REG_DMA_DST:
-        if (!dma_busy) {
-            e->dma_dst = val;
-        }
-        break;
-    case EDU_REG_DMA_COUNT:
-        if (!dma_busy) {
-            e->dma_count = val;
-        }
-        break;
-    case EDU_REG_DMA_CMD:
-        if (!dma_busy && (val & EDU_DMA_START)) {
-            e->dma_cmd = val;
-            timer_mod(e->dma_timer, clock_get_ns() + SIM_EDU_DMA_DELAY_NS);
-        }
-        break;
-    default:
-        break;
-    }
-}
+static const EduCoreOps sim_edu_ops = {
+    .raise_irq = edu_raise_irq,
+    .dma = edu_dma,
+    .dma_refused = edu_dma_refused,
+};
 
 /* Lifecycle ------------------------------------------------------------------ */
 
 void sim_func_reset(SimDevice *d)
 {
-    SimEdu *e = &d->edu;
-
-    timer_del(e->dma_timer);
-    e->liveness = e->fact = e->status = e->irq_status = 0;
-    e->dma_src = e->dma_dst = e->dma_count = e->dma_cmd = 0;
+    edu_core_reset(&d->edu);
 }
 
 void sim_func_power_on(SimDevice *d)
@@ -373,7 +201,7 @@ gboolean sim_func_init(SimDevice *d, GError **errp)
     size_t len = MAX(SIM_BAR2_SIZE, sim_host_page_size());
 
     config_build(d);
-    d->edu.dma_timer = timer_new(edu_dma_run, d);
+    edu_core_init(&d->edu, &sim_edu_ops, d);
     /* BAR2 is plain RAM in a memfd, so the user can mmap the very same pages */
     d->bar2_fd = memfd_create("vfio-sim-bar2", MFD_CLOEXEC);
     if (d->bar2_fd < 0) {
@@ -396,7 +224,7 @@ gboolean sim_func_init(SimDevice *d, GError **errp)
 
 void sim_func_cleanup(SimDevice *d)
 {
-    g_clear_pointer(&d->edu.dma_timer, timer_free);
+    edu_core_destroy(&d->edu);
     if (d->bar2) {
         munmap(d->bar2, d->bar2_map_size);
         d->bar2 = NULL;

@@ -11,7 +11,7 @@
  *   sim-type1.c     the Type1 IOMMU driver (v1 and v2)
  *   sim-device.c    vfio-pci device files: info, regions, reset, mmap
  *   sim-irq.c       vfio-pci interrupts: IRQ info, SET_IRQS, eventfds
- *   sim-func.c      the hardware: config space and edu registers
+ *   sim-func.c      the hardware: config space, BAR2, the edu core's hooks
  *   sim-dma.c       device DMA through the container's IOMMU
  *   sim-qmp.c       x-vfio-sim-query / x-vfio-sim-inject
  *
@@ -21,8 +21,8 @@
 #define HW_VFIO_SIM_INTERNAL_H
 
 #include <linux/vfio.h>
+#include "hw/misc/edu-core.h"
 #include "hw/vfio/vfio-sim.h"
-#include "system/clock.h"
 
 #ifndef offsetofend
 #define offsetofend(T, m) (offsetof(T, m) + sizeof(((T *)0)->m))
@@ -35,7 +35,6 @@
 #define SIM_REGION_MASK    ((1ull << SIM_REGION_SHIFT) - 1)
 #define SIM_BAR0_SIZE      (1u << 20)
 #define SIM_BAR2_SIZE      0x1000u
-#define SIM_EDU_BUF_SIZE   0x1000u
 #define SIM_CONFIG_MAX     0x1000u  /* PCIe config space */
 
 /* Permission bits of a mapping: the VFIO_DMA_MAP_FLAG_ values. */
@@ -147,17 +146,6 @@ struct SimIommuOps {
 extern const SimIommuOps sim_spapr_iommu_ops;
 extern const SimIommuOps sim_type1_iommu_ops;
 
-/* The edu register file of one function. */
-typedef struct SimEdu {
-    uint32_t liveness;         /* already inverted */
-    uint32_t fact;
-    uint32_t status;
-    uint32_t irq_status;
-    uint64_t dma_src, dma_dst, dma_count, dma_cmd;
-    uint8_t dma_buf[SIM_EDU_BUF_SIZE];
-    Timer *dma_timer;
-} SimEdu;
-
 typedef enum SimIrqType {
     SIM_IRQ_NONE,
     SIM_IRQ_INTX,
@@ -177,7 +165,7 @@ struct SimDevice {
     uint32_t config_size;      /* 256 or 4096 */
     uint8_t config[SIM_CONFIG_MAX];
     uint8_t wmask[SIM_CONFIG_MAX];
-    SimEdu edu;
+    EduCore edu;               /* BAR0: registers, buffer, DMA engine */
     int bar2_fd;               /* memfd behind BAR2 */
     uint8_t *bar2;             /* our mapping of it */
     size_t bar2_map_size;
@@ -255,8 +243,6 @@ bool sim_irq_intx_level(SimDevice *d);
 
 /* sim-func.c -------------------------------------------------------------- */
 
-#define SIM_EDU_DMA_DELAY_NS (100 * 1000 * 1000)
-
 gboolean sim_func_init(SimDevice *d, GError **errp);
 void sim_func_cleanup(SimDevice *d);
 /* Power-on state: config space as the kernel leaves it at open, edu reset. */
@@ -265,8 +251,6 @@ void sim_func_power_on(SimDevice *d);
 void sim_func_reset(SimDevice *d);
 uint32_t sim_func_config_read(SimDevice *d, uint32_t addr, unsigned len);
 void sim_func_config_write(SimDevice *d, uint32_t addr, uint32_t val, unsigned len);
-uint64_t sim_func_bar0_read(SimDevice *d, uint32_t addr, unsigned size);
-void sim_func_bar0_write(SimDevice *d, uint32_t addr, uint64_t val, unsigned size);
 bool sim_func_mem_enabled(SimDevice *d);
 bool sim_func_master_enabled(SimDevice *d);
 
