@@ -40,7 +40,10 @@ GList *qmp_command_list(void)
 
 JsonNode *qmp_return_empty(void)
 {
-    return json_node_init_object(json_node_alloc(), json_object_new());
+    g_autoptr(JsonObject) o = json_object_new();
+
+    /* the node takes its own reference */
+    return json_node_init_object(json_node_alloc(), o);
 }
 
 static void monitor_send(Monitor *mon, JsonNode *root)

@@ -221,8 +221,9 @@ static int set_isolation(SpaprDrc *drc, uint32_t state)
         ccs_reset(drc);
         return RTAS_OUT_SUCCESS;
     case SPAPR_DR_ISOLATION_STATE_ISOLATED:
-        if (drc->state == SPAPR_DRC_STATE_LOGICAL_AVAILABLE) {
-            return RTAS_OUT_SUCCESS;
+        if (drc->state == SPAPR_DRC_STATE_LOGICAL_AVAILABLE ||
+            drc->state == SPAPR_DRC_STATE_LOGICAL_UNUSABLE) {
+            return RTAS_OUT_SUCCESS;        /* nothing to do (QEMU) */
         }
         if (drc->state != SPAPR_DRC_STATE_LOGICAL_CONFIGURED) {
             return RTAS_OUT_NO_SUCH_INDICATOR;
@@ -238,14 +239,11 @@ static int set_allocation(SpaprDrc *drc, uint32_t state)
 {
     switch (state) {
     case SPAPR_DR_ALLOCATION_STATE_USABLE:
+        if (drc->state != SPAPR_DRC_STATE_LOGICAL_UNUSABLE) {
+            return RTAS_OUT_SUCCESS;        /* already usable: nothing to do (QEMU) */
+        }
         if (!drc->dev || drc->unplug_requested) {
             /* nothing to give, or we are taking it away */
-            return RTAS_OUT_NO_SUCH_INDICATOR;
-        }
-        if (drc->state == SPAPR_DRC_STATE_LOGICAL_AVAILABLE) {
-            return RTAS_OUT_SUCCESS;
-        }
-        if (drc->state != SPAPR_DRC_STATE_LOGICAL_UNUSABLE) {
             return RTAS_OUT_NO_SUCH_INDICATOR;
         }
         drc->state = SPAPR_DRC_STATE_LOGICAL_AVAILABLE;

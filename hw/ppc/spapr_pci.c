@@ -6,6 +6,7 @@
 #include "qemu/error.h"
 #include "qemu/log.h"
 #include "qemu/module.h"
+#include "hw/ppc/fdt.h"
 #include "hw/ppc/spapr.h"
 #include "hw/ppc/spapr_drc.h"
 #include "hw/ppc/spapr_events.h"
@@ -328,7 +329,7 @@ static void spapr_phb_reset(Device *dev)
     phb_free_msis(phb);
     if (!spapr_phb_iommu_reset(phb, &err)) {
         /* only a VFIO host can refuse the default window; the PHB then has no DMA */
-        error_report("spapr-pci-host-bridge (PHB %u): %s", phb->index, err->message);
+        error_report("%s", err->message);
     }
 }
 
@@ -348,7 +349,6 @@ static void spapr_phb_class_init(SpaprPhbClass *klass)
     dc->realize = spapr_phb_realize;
     dc->unrealize = spapr_phb_unrealize;
     dc->reset = spapr_phb_reset;
-    klass->kind = "emulated";
 }
 
 type_init(spapr_phb_get_type)
@@ -400,8 +400,23 @@ static void phb_release(Device *dev)
     qdev_unplug_complete(dev);
 }
 
+/*
+ * The configure-connector fragment: the boot tree's node plus "name", which
+ * firmware adds at boot (as QEMU's spapr_phb_dt_populate, for any PHB the
+ * guest takes through its DRC; the machine's own tree never has it).
+ */
+static int phb_dt_populate(Device *dev, void *fdt, int parent, GError **errp)
+{
+    int node = spapr_phb_dt_populate(dev, fdt, parent, errp);
+
+    if (node >= 0) {
+        _FDT(fdt_setprop_string(fdt, node, "name", "pci"));
+    }
+    return node;
+}
+
 static const SpaprDrcOps phb_drc_ops = {
-    .dt_populate = spapr_phb_dt_populate,
+    .dt_populate = phb_dt_populate,
     .release = phb_release,
 };
 
@@ -442,10 +457,8 @@ gboolean spapr_phb_unplug_request(Object *handler, Device *dev, GError **errp)
     }
     dev->unplug_pending = true;
     spapr_drc_unplug_request(spapr, drc);
-    if (drc->dev == dev) {
-        /* the guest holds it: ask it to let go */
-        spapr_event_queue_hotplug(spapr, SPAPR_HP_TYPE_PCI_PHB, SPAPR_HP_ACTION_REMOVE,
-                                  drc->index);
-    }
+    /* as QEMU: queued even when the device went at once (the guest never took it) */
+    spapr_event_queue_hotplug(spapr, SPAPR_HP_TYPE_PCI_PHB, SPAPR_HP_ACTION_REMOVE,
+                              drc->index);
     return TRUE;
 }

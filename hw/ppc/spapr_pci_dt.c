@@ -256,10 +256,6 @@ int spapr_phb_dt_populate(Device *dev, void *fdt, int parent, GError **errp)
     };
     int node = _FDT(fdt_add_subnode(fdt, parent, name));
 
-    /* the hot-plug fragment carries "name", which firmware adds at boot */
-    if (parent == 0 && dev->hotplugged) {
-        _FDT(fdt_setprop_string(fdt, node, "name", "pci"));
-    }
     _FDT(fdt_setprop_string(fdt, node, "device_type", "pci"));
     _FDT(fdt_setprop_string(fdt, node, "compatible", "IBM,Logical_PHB"));
     _FDT(fdt_setprop_cell(fdt, node, "#interrupt-cells", 1));

@@ -171,7 +171,7 @@ static JsonObject *group_json(SimGroup *g)
 
 JsonNode *vfio_sim_query(VfioSim *sim)
 {
-    JsonObject *o = json_object_new();
+    g_autoptr(JsonObject) o = json_object_new();    /* the node takes its own reference */
     JsonArray *cs = json_array_new(), *gs = json_array_new();
     Object *obj = OBJECT(sim);
 
