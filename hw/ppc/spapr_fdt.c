@@ -1,7 +1,7 @@
 /*
  * The guest's device tree, built with libfdt from the current devices.
  *
- * It is rebuilt on demand (machine reset, dumpdtb, QMP dumpdtb) so that it
+ * It is built on demand (-machine dumpdtb, QMP dumpdtb) from the devices, so it
  * always describes what exists now, hot-plugged PHBs included.  Layout and
  * values follow QEMU's pseries tree; docs/system/ppc/pseries.rst lists the
  * differences (no CPU nodes, no firmware properties).

@@ -357,6 +357,7 @@ gboolean spapr_phb_iommu_reset(SpaprPhb *phb, GError **errp)
     for (unsigned i = 0; i < SPAPR_PCI_DMA_MAX_WINDOWS; i++) {
         spapr_tce_window_disable(&phb->windows[i]);
     }
+    phb->windows[0].ddw = false;
     return spapr_tce_window_enable(&phb->windows[0], &start, SPAPR_TCE_PAGE_SHIFT,
                                    phb->dma_win_size >> SPAPR_TCE_PAGE_SHIFT, errp);
 }

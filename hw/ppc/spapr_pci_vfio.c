@@ -81,25 +81,44 @@ static SpaprVfioPhb *group_owner(SpaprVfioPhb *self, VfioHost *host, int group)
 
 /*
  * Host functions keep their function numbers; each host device (slot)
- * becomes the next guest slot, from 0, in the group's order.
+ * becomes the next guest slot, from 0, in the group's order.  A guest
+ * finds the other functions of a slot only through function 0, and a bus
+ * has 32 slots: a group that cannot be laid out so is refused.
  */
-static int guest_devfn(GPtrArray *names, guint idx)
+static gboolean place_functions(SpaprVfioPhb *vphb, int *devfn, GError **errp)
 {
-    const char *name = g_ptr_array_index(names, idx);
-    unsigned fn = name[strlen(name) - 1] - '0';
-    int slot = -1;
+    GPtrArray *names = vphb->group->devices;
     g_autofree char *prev = NULL;
+    int slot = -1;
 
-    for (guint i = 0; i <= idx; i++) {
-        const char *n = g_ptr_array_index(names, i);
-        g_autofree char *dev = g_strndup(n, strlen(n) - 2);    /* "dddd:bb:ss" */
+    for (guint i = 0; i < names->len; i++) {
+        const char *name = g_ptr_array_index(names, i);
+        size_t len = strlen(name);
+        g_autofree char *dev = len > 2 ? g_strndup(name, len - 2) : g_strdup(name);
+        int fn = len ? g_ascii_digit_value(name[len - 1]) : -1;
+
+        if (fn < 0 || fn > 7 || len < 2 || name[len - 2] != '.') {
+            error_setg(errp, "group %d: cannot read the function number of '%s'",
+                       vphb->iommu_group, name);
+            return FALSE;
+        }
         if (!prev || strcmp(prev, dev)) {
-            slot++;
+            if (fn != 0) {
+                error_setg(errp, "group %d: %s has no function 0 bound to vfio-pci, so the "
+                           "guest could not find it", vphb->iommu_group, name);
+                return FALSE;
+            }
+            if (++slot > 31) {
+                error_setg(errp, "group %d has more than 32 devices, more than a PCI bus holds",
+                           vphb->iommu_group);
+                return FALSE;
+            }
             g_free(prev);
             prev = g_strdup(dev);
         }
+        devfn[i] = PCI_DEVFN(slot, fn);
     }
-    return PCI_DEVFN(slot, fn & 7);
+    return TRUE;
 }
 
 static void unplug_functions(SpaprVfioPhb *vphb)
@@ -119,7 +138,11 @@ static gboolean plug_functions(SpaprVfioPhb *vphb, GError **errp)
 {
     SpaprPhb *phb = SPAPR_PHB(vphb);
     GPtrArray *names = vphb->group->devices;
+    g_autofree int *devfn = g_new(int, names->len);
 
+    if (!place_functions(vphb, devfn, errp)) {
+        return FALSE;
+    }
     for (guint i = 0; i < names->len; i++) {
         const char *name = g_ptr_array_index(names, i);
         Device *dev = qdev_new(TYPE_VFIO_PCI);
@@ -128,7 +151,7 @@ static gboolean plug_functions(SpaprVfioPhb *vphb, GError **errp)
 
         v->host = g_strdup(name);
         v->group = vphb->group;
-        PCI_DEVICE(dev)->devfn = guest_devfn(names, i);
+        PCI_DEVICE(dev)->devfn = devfn[i];
         object_add_child(OBJECT(vphb), child, OBJECT(dev), NULL);
         g_object_unref(dev);
         if (!qdev_realize(dev, BUS(phb->bus), errp)) {
@@ -197,6 +220,7 @@ static gboolean spapr_vfio_phb_realize(Device *dev, GError **errp)
     spapr_iommu_listener_add(phb, &vfio_container_listener_ops, vphb->container);
     vphb->listening = true;
     if (!plug_functions(vphb, errp)) {
+        error_prepend(errp, "%s: ", who);
         goto fail;
     }
     /*
@@ -257,6 +281,18 @@ static void vfio_phb_info(SpaprPhb *phb, JsonObject *o)
         }
         json_object_set_array_member(v, "host-windows", wins);
         json_object_set_int_member(v, "host-mappings", c->nr_mappings);
+        /* Type1: where the host lets us map, as its GET_INFO told us */
+        if (c->iova_ranges->len) {
+            JsonArray *ranges = json_array_new();
+            for (guint i = 0; i < c->iova_ranges->len; i++) {
+                VfioIovaRange *r = &g_array_index(c->iova_ranges, VfioIovaRange, i);
+                JsonObject *o = json_object_new();
+                json_object_set_int_member(o, "start", r->start);
+                json_object_set_int_member(o, "end", r->end);
+                json_array_add_object_element(ranges, o);
+            }
+            json_object_set_array_member(v, "iova-ranges", ranges);
+        }
         json_object_set_int_member(v, "map-calls", c->map_calls);
         json_object_set_int_member(v, "unmap-calls", c->unmap_calls);
     }
@@ -282,7 +318,6 @@ static void spapr_vfio_phb_class_init(SpaprVfioPhbClass *klass)
     dc->realize = spapr_vfio_phb_realize;
     dc->unrealize = spapr_vfio_phb_unrealize;
     pc->backend_page_mask = vfio_backend_page_mask;
-    pc->kind = "vfio";
     spapr_pci_qmp_set_info_hook(vfio_phb_info);
 }
 

@@ -111,8 +111,10 @@ static void rtas_create_pe_dma_window(SpaprMachine *spapr, uint32_t token, uint3
     }
     /* alone, the window goes where the default was; beside it, at dma64_win_addr */
     start = spapr_phb_windows_enabled(phb) ? phb->dma64_win_addr : phb->dma_win_addr;
+    w->ddw = true;          /* backends place a DDW where the host can put it */
     if (!spapr_tce_window_enable(w, &start, page_shift, 1ull << (window_shift - page_shift),
                                  &err)) {
+        w->ddw = false;
         ret = RTAS_OUT_HW_ERROR;
         goto out;
     }

@@ -61,8 +61,18 @@ VfioGroup *vfio_group_open(VfioHost *host, int groupid, GError **errp)
         host->ops->close(host, fd);
         return NULL;
     }
+    /*
+     * Functions with no driver keep a group viable, but the kernel gives
+     * out device fds only for those bound to vfio-pci: those are the ones
+     * the guest gets.
+     */
+    for (guint i = names->len; i > 0; i--) {
+        if (g_strcmp0(g_ptr_array_index(drivers, i - 1), "vfio-pci")) {
+            g_ptr_array_remove_index(names, i - 1);
+        }
+    }
     if (!names->len) {
-        error_setg(errp, "group %d has no devices", groupid);
+        error_setg(errp, "group %d has no device bound to vfio-pci", groupid);
         host->ops->close(host, fd);
         return NULL;
     }

@@ -116,8 +116,7 @@ static gboolean spapr_window_add(VfioContainer *c, SpaprTceWindow *w, uint64_t *
      * wherever the host can put it (PowerNV: 0 for the first window, the
      * bypass base 1 << 59 for the second, matching QEMU's dma64_win_addr).
      */
-    if (create.start_addr != *bus_offset && w->num == 0 && *bus_offset == w->phb->dma_win_addr &&
-        w->page_shift == SPAPR_TCE_PAGE_SHIFT) {
+    if (create.start_addr != *bus_offset && !w->ddw) {
         struct vfio_iommu_spapr_tce_remove rm = { .argsz = sizeof(rm), .start_addr = create.start_addr };
         vfio_ioctl(c->host, c->fd, VFIO_IOMMU_SPAPR_TCE_REMOVE, &rm);
         error_setg(errp, "the host placed the window at 0x%" PRIx64 " but the guest's default "

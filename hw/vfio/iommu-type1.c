@@ -1,8 +1,10 @@
 /*
  * Type1 v2 backend (x86 and other hosts): the IOVA is the guest's bus
- * address.  Each guest run becomes one MAP_DMA.  Type1 v2 refuses to
- * unmap part of a mapping, so the mappings made are remembered and a
- * partial unmap removes the whole mapping and maps back what remains.
+ * address.  Each guest run becomes one MAP_DMA, and each unmapped run one
+ * UNMAP_DMA, however many mappings it covers (v2 removes every mapping
+ * inside the range).  Type1 v2 refuses to unmap part of a mapping, so the
+ * mappings made are remembered and a mapping across either end of an
+ * unmapped run is removed whole and what lies outside it mapped back.
  * Windows must lie inside the host's usable IOVA ranges; a DDW is placed
  * there (the guest learns its start from ibm,create-pe-dma-window).
  */
@@ -105,7 +107,7 @@ static gboolean type1_window_add(VfioContainer *c, SpaprTceWindow *w, uint64_t *
     if (range_usable(c, *bus_offset, size)) {
         return TRUE;
     }
-    if (w->num == 0 && w->page_shift == SPAPR_TCE_PAGE_SHIFT) {
+    if (!w->ddw) {
         error_setg(errp, "the 32-bit DMA window 0x%" PRIx64 "+0x%" PRIx64 " is not in the "
                    "host's usable IOVA ranges", *bus_offset, size);
         return FALSE;
@@ -152,20 +154,32 @@ static int do_map(VfioContainer *c, uint64_t iova, uint64_t size, void *vaddr, u
     return 0;
 }
 
-static int do_unmap(VfioContainer *c, VfioMapping *m)
+/* One UNMAP_DMA of [start, end), which splits no mapping: every mapping inside goes. */
+static int do_unmap(VfioContainer *c, uint64_t start, uint64_t end)
 {
     struct vfio_iommu_type1_dma_unmap unmap = {
-        .argsz = sizeof(unmap), .iova = m->iova, .size = m->size,
+        .argsz = sizeof(unmap), .iova = start, .size = end - start,
     };
     int r = vfio_ioctl(c->host, c->fd, VFIO_IOMMU_UNMAP_DMA, &unmap);
+    GTreeNode *n;
 
     c->unmap_calls++;
-    trace_vfio_dma_unmap(m->iova, m->size, r);
+    trace_vfio_dma_unmap(start, end - start, r);
     if (r < 0) {
         return r;
     }
-    c->nr_mappings--;
-    g_tree_remove(c->mappings, &m->iova);     /* frees m */
+    for (n = g_tree_lower_bound(c->mappings, &start); n;) {
+        VfioMapping *m = g_tree_node_value(n);
+        GTreeNode *next = g_tree_node_next(n);
+        uint64_t next_iova = next ? ((VfioMapping *)g_tree_node_value(next))->iova : end;
+
+        if (m->iova >= end) {
+            break;
+        }
+        c->nr_mappings--;
+        g_tree_remove(c->mappings, &m->iova);     /* frees m */
+        n = next_iova < end ? g_tree_lookup_node(c->mappings, &next_iova) : NULL;
+    }
     return 0;
 }
 
@@ -198,46 +212,48 @@ static int type1_dma_map(VfioContainer *c, uint64_t iova, uint64_t size, void *v
 
 static int type1_dma_unmap(VfioContainer *c, uint64_t iova, uint64_t size)
 {
-    uint64_t end = iova + size;
+    uint64_t end = iova + size, lo = iova, hi = end;
+    GTreeNode *n = g_tree_upper_bound(c->mappings, &iova);     /* first key > iova */
+    GTreeNode *p = n ? g_tree_node_previous(n) : g_tree_node_last(c->mappings);
+    VfioMapping *m = p ? g_tree_node_value(p) : NULL, left = { 0 }, right = { 0 };
+    int r;
 
-    for (uint64_t pos = iova; pos < end;) {
-        VfioMapping *m = mapping_at(c, pos), saved;
-        GTreeNode *n;
-        int r;
-
-        if (!m) {
-            /* skip to the next mapping that starts inside the range */
-            n = g_tree_upper_bound(c->mappings, &pos);
-            if (!n) {
-                break;
-            }
-            m = g_tree_node_value(n);
-            if (m->iova >= end) {
-                break;
-            }
-            pos = m->iova;
-            continue;
+    /* a mapping across either end goes whole: the range grows to cover it */
+    if (m && iova - m->iova < m->size) {
+        if (m->iova < iova) {
+            left = *m;
+            lo = m->iova;
         }
-        saved = *m;
-        r = do_unmap(c, m);
+    } else {
+        m = n ? g_tree_node_value(n) : NULL;    /* none holds iova: the next one */
+        if (!m || m->iova >= end) {
+            return 0;           /* nothing mapped there */
+        }
+    }
+    if (end - 1 - m->iova >= m->size) {
+        m = mapping_at(c, end - 1);             /* not the first mapping */
+    }
+    if (m && m->iova + m->size > end) {
+        right = *m;
+        hi = m->iova + m->size;
+    }
+    r = do_unmap(c, lo, hi);
+    if (r < 0) {
+        return r;
+    }
+    /* map back the parts of those end mappings outside [iova, end) */
+    if (left.size) {
+        r = do_map(c, left.iova, iova - left.iova, left.vaddr, left.perm);
         if (r < 0) {
             return r;
         }
-        /* map back the parts of the old mapping outside [iova, end) */
-        if (saved.iova < iova) {
-            r = do_map(c, saved.iova, iova - saved.iova, saved.vaddr, saved.perm);
-            if (r < 0) {
-                return r;
-            }
+    }
+    if (right.size) {
+        r = do_map(c, end, right.iova + right.size - end,
+                   (uint8_t *)right.vaddr + (end - right.iova), right.perm);
+        if (r < 0) {
+            return r;
         }
-        if (saved.iova + saved.size > end) {
-            r = do_map(c, end, saved.iova + saved.size - end,
-                       (uint8_t *)saved.vaddr + (end - saved.iova), saved.perm);
-            if (r < 0) {
-                return r;
-            }
-        }
-        pos = saved.iova + saved.size;
     }
     return 0;
 }
@@ -249,7 +265,7 @@ static void type1_release(VfioContainer *c)
     }
     while (g_tree_nnodes(c->mappings)) {
         VfioMapping *m = g_tree_node_value(g_tree_node_first(c->mappings));
-        if (do_unmap(c, m) < 0) {
+        if (do_unmap(c, m->iova, m->iova + m->size) < 0) {
             g_tree_remove(c->mappings, &m->iova);   /* closing the container drops it anyway */
         }
     }

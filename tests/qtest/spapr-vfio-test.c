@@ -225,6 +225,48 @@ static void test_register_memory_limit(void)
     qtest_quit(qts);
 }
 
+/* Groups laid out by a topology file: what can and cannot become a PHB */
+static void test_topology_layouts(void)
+{
+    g_autofree char *dir = qtest_tmpdir();
+    g_autofree char *path = g_strdup_printf("%s/topo.ini", dir);
+    g_autoptr(GString) topo = g_string_new(
+        "[group 5]\ndevices=0000:05:00.0;0000:05:00.1\n"
+        "[device 0000:05:00.1]\ndriver=\n"          /* unbound: viable, not assigned */
+        "[group 6]\ndevices=0000:06:00.0;0000:06:01.1\n"
+        "[group 7]\ndevices=");
+    g_autofree char *args = NULL;
+    static const char *const no_fn0[] = { "group 6", "0000:06:01.1", "no function 0", NULL };
+    static const char *const too_many[] = { "group 7", "more than 32 devices", NULL };
+    QTestState *qts;
+    JsonObject *rsp;
+    JsonArray *buses;
+
+    /* 33 devices: a whole host bus of 32 and one more on the next bus */
+    for (int d = 0; d < 32; d++) {
+        g_string_append_printf(topo, "%s0000:07:%02x.0", d ? ";" : "", d);
+    }
+    g_string_append(topo, ";0000:08:00.0");
+    g_string_append_c(topo, '\n');
+    g_assert_true(g_file_set_contents(path, topo->str, -1, NULL));
+    args = g_strdup_printf("-machine pseries -m 1G -object vfio-sim,id=sim0,topology=%s", path);
+    qts = qtest_init(args);
+
+    /* the unbound function stays on the host; the bound one is the PHB's */
+    qtest_qmp_device_add(qts, "spapr-pci-vfio-host-bridge", "g5",
+                         "\"index\": 5, \"iommu\": 5, \"vfio-sim\": \"sim0\"");
+    rsp = qtest_qmp(qts, "{\"execute\": \"query-pci\"}");
+    buses = json_node_get_array(qmp_rsp_return(rsp));
+    g_assert_cmpuint(json_array_get_length(json_object_get_array_member(
+        json_array_get_object_element(buses, 1), "devices")), ==, 1);
+    json_object_unref(rsp);
+    add_must_fail(qts, "\"index\": 6, \"iommu\": 6, \"vfio-sim\": \"sim0\"", no_fn0);
+    add_must_fail(qts, "\"index\": 7, \"iommu\": 7, \"vfio-sim\": \"sim0\"", too_many);
+    qtest_quit(qts);
+    g_unlink(path);
+    g_rmdir(dir);
+}
+
 /* DMA and host mappings ------------------------------------------------------------ */
 
 static void edu_setup(QTestState *qts)
@@ -582,6 +624,7 @@ int main(int argc, char **argv)
     g_test_add_func("/vfio/device-tree", test_device_tree);
     g_test_add_func("/vfio/realize-errors", test_realize_errors);
     g_test_add_func("/vfio/register-memory-limit", test_register_memory_limit);
+    g_test_add_func("/vfio/topology-layouts", test_topology_layouts);
     g_test_add_func("/vfio/dma/spapr-tce-v2", test_dma_spapr);
     g_test_add_func("/vfio/dma/type1", test_dma_type1);
     g_test_add_func("/vfio/map-failure/spapr-tce-v2", test_map_failure_spapr);

@@ -29,7 +29,8 @@ typedef struct SpaprPhb SpaprPhb;
 typedef struct SpaprTceWindow {
     SpaprPhb *phb;
     uint32_t liobn;
-    unsigned num;              /* 0: default 32-bit window, 1: DDW */
+    unsigned num;              /* slot: 0 or 1 (a DDW takes slot 0 if the default is gone) */
+    bool ddw;                  /* created by ibm,create-pe-dma-window, not the default */
     bool enabled;
     uint64_t bus_offset;       /* first bus address */
     uint32_t page_shift;

@@ -92,8 +92,6 @@ struct SpaprPhbClass {
      * NULL: any (the emulated PHB translates in software).
      */
     uint64_t (*backend_page_mask)(SpaprPhb *phb);
-    /* "spapr-pci-host-bridge" or a subclass's word for query-spapr-phbs */
-    const char *kind;
 };
 
 GType spapr_phb_get_type(void);

@@ -6,7 +6,7 @@
  * radix tree of 4 KiB leaves (512 entries, what one H_PUT_TCE_INDIRECT
  * page carries) under interior nodes of 512 pointers: memory grows with
  * the entries in use (about 8 bytes each), and an empty table costs only
- * its top node.  Leaves and nodes are freed when their last entry clears.
+ * its 40-byte header.  Leaves and nodes are freed when their last entry clears.
  *
  * Entries are TCE values as the guest wrote them (real address | perm
  * bits); 0 means "no mapping".  Indices are entry numbers in the window.

@@ -553,8 +553,7 @@ void replay_trace_free(ReplayTrace *t)
  *   - an ioba not aligned to the window's page (QEMU masks it; only
  *     H_PUT_TCE_INDIRECT and H_GET_TCE traces can show one, H_PUT_TCE is
  *     traced masked and H_STUFF_TCE's start is reconstructed aligned);
- *   - H_STUFF_TCE of 0 pages (QEMU: a successful no-op);
- *   - H_STUFF_TCE with a permission over more than 512 pages;
+ *   - H_STUFF_TCE of a non-zero value over more than 512 pages;
  *   - a TCE with reserved bits (between the permission bits and the page
  *     size) set, which QEMU stores;
  *   - a TCE with a permission whose page is not entirely guest RAM, or an
@@ -620,6 +619,7 @@ typedef struct Ctx {
     ReplayStats *st;
     uint32_t *liobn;           /* ours, per windows[] entry */
     bool *mapped;
+    uint64_t *moved;           /* our start - recorded start, per windows[] entry */
 } Ctx;
 
 static void mismatch(Ctx *c, const ReplayRecord *r, const char *fmt, ...) G_GNUC_PRINTF(3, 4);
@@ -682,6 +682,12 @@ static uint64_t our_buid(Ctx *c, const ReplayRecord *r)
     return r->buid;
 }
 
+/* A recorded bus address of the window of @r, where that window is on our machine */
+static uint64_t our_addr(Ctx *c, const ReplayRecord *r, uint64_t addr)
+{
+    return r->win >= 0 ? addr + c->moved[r->win] : addr;
+}
+
 static void replay_hcall(Ctx *c, const ReplayRecord *r)
 {
     const ReplayWindow *w = window(c, r);
@@ -693,7 +699,7 @@ static void replay_hcall(Ctx *c, const ReplayRecord *r)
     int64_t ret;
 
     args[0] = our_liobn(c, r);
-    args[1] = r->ioba;
+    args[1] = our_addr(c, r, r->ioba);
     switch (r->kind) {
     case REPLAY_PUT_TCE:
         args[2] = r->tce;
@@ -833,10 +839,11 @@ static void replay_rtas(Ctx *c, const ReplayRecord *r)
             mismatch(c, r, "LIOBN 0x%x, but PHB %u window %u is 0x%x", rets[1], w->phb_index,
                      w->num, c->liobn[r->win]);
         }
-        if (start != r->start) {
+        if (start != r->start && !c->tg->ddw_start_may_move) {
             mismatch(c, r, "start 0x%" G_GINT64_MODIFIER "x, recorded 0x%" G_GINT64_MODIFIER "x",
                      start, r->start);
         }
+        c->moved[r->win] = c->tg->ddw_start_may_move ? start - r->start : 0;
     }
 }
 
@@ -853,7 +860,7 @@ static void replay_xlate(Ctx *c, const ReplayRecord *r)
     int64_t ret;
 
     if (r->page_mask == XLATE_FAULT_MASK) {
-        args[1] = r->bus_addr & ~((1ull << (w ? w->page_shift : 12)) - 1);
+        args[1] = our_addr(c, r, r->bus_addr) & ~((1ull << (w ? w->page_shift : 12)) - 1);
         ret = c->tg->hcall(c->tg->opaque, REPLAY_H_GET_TCE, args, 2, outs, &nouts);
         c->st->xlate_faults++;
         if (!(ret == REPLAY_H_PARAMETER || (ret == REPLAY_H_SUCCESS && nouts >= 1 && !outs[0]))) {
@@ -862,7 +869,7 @@ static void replay_xlate(Ctx *c, const ReplayRecord *r)
         }
         return;
     }
-    args[1] = r->bus_addr & ~r->page_mask;
+    args[1] = our_addr(c, r, r->bus_addr) & ~r->page_mask;
     ret = c->tg->hcall(c->tg->opaque, REPLAY_H_GET_TCE, args, 2, outs, &nouts);
     if (ret != REPLAY_H_SUCCESS || nouts < 1) {
         mismatch(c, r, "H_GET_TCE 0x%" G_GINT64_MODIFIER "x 0x%" G_GINT64_MODIFIER "x: %"
@@ -879,7 +886,8 @@ bool replay_run(const ReplayTrace *t, const ReplayTarget *target, ReplayStats *s
 {
     g_autofree uint32_t *liobn = g_new0(uint32_t, t->windows->len + 1);
     g_autofree bool *mapped = g_new0(bool, t->windows->len + 1);
-    Ctx c = { t, target, st, liobn, mapped };
+    g_autofree uint64_t *moved = g_new0(uint64_t, t->windows->len + 1);
+    Ctx c = { t, target, st, liobn, mapped, moved };
     unsigned before = st->mismatches;
 
     /* the windows present from reset; DDWs are mapped when created */

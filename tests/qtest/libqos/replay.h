@@ -140,6 +140,13 @@ typedef struct ReplayTarget {
     bool (*window_liobn)(void *opaque, unsigned phb_index, unsigned num, uint32_t *liobn);
     /* Our BUID of PHB @phb_index, FALSE if there is no such PHB. */
     bool (*phb_buid)(void *opaque, unsigned phb_index, uint64_t *buid);
+    /*
+     * TRUE if a DDW may start elsewhere than recorded (a Type1 VFIO host
+     * places it inside its usable IOVA ranges): the guest uses the start
+     * it is given, so the bus addresses of that window's later records are
+     * moved by the difference.  FALSE: a different start is a mismatch.
+     */
+    bool ddw_start_may_move;
 } ReplayTarget;
 
 typedef struct ReplayStats {
