@@ -16,6 +16,9 @@ PACKAGES="
   python3-kconfiglib
   device-tree-compiler
   qemu-system-ppc
+  qemu-system-x86
+  busybox-static
+  cpio
 "
 
 missing=""

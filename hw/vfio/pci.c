@@ -321,6 +321,73 @@ static const MemoryRegionOps bar_ops = {
     .max_access_size = 8,
 };
 
+/*
+ * A BAR the host lets us mmap is still device memory: every guest access
+ * must reach the device as one access of its own width (a register may
+ * act on each read or write), never through memcpy(), which may split,
+ * repeat or widen it (x86 glibc does a 4-byte copy as two overlapping
+ * 4-byte stores, larger ones with vector registers, which KVM cannot
+ * emulate on MMIO).  So the mapping is an MMIO region whose callbacks do
+ * exact-width accesses, as QEMU's ram_device regions do.
+ */
+static uint64_t bar_mmap_read(void *opaque, hwaddr addr, unsigned size)
+{
+    VfioBarOpaque *o = opaque;
+    VfioPciDevice *v = o->v;
+    uint8_t *p = (uint8_t *)v->bar_map[o->bar] + addr;
+    uint64_t val;
+
+    switch (size) {
+    case 1:
+        val = *(volatile uint8_t *)p;
+        break;
+    case 2:
+        val = GUINT16_FROM_LE(*(volatile uint16_t *)p);
+        break;
+    case 4:
+        val = GUINT32_FROM_LE(*(volatile uint32_t *)p);
+        break;
+    default:
+        val = GUINT64_FROM_LE(*(volatile uint64_t *)p);
+        break;
+    }
+    intx_eoi(v);
+    vfio_pci_poll(v);
+    return val;
+}
+
+static void bar_mmap_write(void *opaque, hwaddr addr, uint64_t val, unsigned size)
+{
+    VfioBarOpaque *o = opaque;
+    VfioPciDevice *v = o->v;
+    uint8_t *p = (uint8_t *)v->bar_map[o->bar] + addr;
+
+    switch (size) {
+    case 1:
+        *(volatile uint8_t *)p = val;
+        break;
+    case 2:
+        *(volatile uint16_t *)p = GUINT16_TO_LE(val);
+        break;
+    case 4:
+        *(volatile uint32_t *)p = GUINT32_TO_LE(val);
+        break;
+    default:
+        *(volatile uint64_t *)p = GUINT64_TO_LE(val);
+        break;
+    }
+    intx_eoi(v);
+    vfio_pci_poll(v);
+}
+
+static const MemoryRegionOps bar_mmap_ops = {
+    .read = bar_mmap_read,
+    .write = bar_mmap_write,
+    .endianness = DEVICE_LITTLE_ENDIAN,
+    .min_access_size = 1,
+    .max_access_size = 8,
+};
+
 static gboolean setup_bars(VfioPciDevice *v, GError **errp)
 {
     PCIDevice *pdev = PCI_DEVICE(v);
@@ -340,21 +407,14 @@ static gboolean setup_bars(VfioPciDevice *v, GError **errp)
         if (type & PCI_BASE_ADDRESS_MEM_TYPE_64) {
             pci_set_long(pdev->config + PCI_BASE_ADDRESS_0 + 4 * (i + 1), 0);
         }
+        v->bar_opaque[i] = (VfioBarOpaque){ v, i };
         if (r->flags & VFIO_REGION_INFO_FLAG_MMAP) {
             int err = 0;
-            void *p = host_of(v)->ops->mmap(host_of(v), v->fd, r->size, PROT_READ | PROT_WRITE,
-                                            r->offset, &err);
-            if (p) {
-                memory_region_init(&v->bars[i], name, r->size);
-                v->bars[i].ram = p;
-                v->bar_map[i] = p;
-            }
+            v->bar_map[i] = host_of(v)->ops->mmap(host_of(v), v->fd, r->size,
+                                                  PROT_READ | PROT_WRITE, r->offset, &err);
         }
-        if (!v->bar_map[i]) {
-            VfioBarOpaque *o = &v->bar_opaque[i];
-            *o = (VfioBarOpaque){ v, i };
-            memory_region_init_io(&v->bars[i], name, &bar_ops, o, r->size);
-        }
+        memory_region_init_io(&v->bars[i], name, v->bar_map[i] ? &bar_mmap_ops : &bar_ops,
+                              &v->bar_opaque[i], r->size);
         pci_register_bar(pdev, i, type, &v->bars[i]);
         if (type & PCI_BASE_ADDRESS_MEM_TYPE_64) {
             i++;
@@ -368,7 +428,6 @@ static void free_bars(VfioPciDevice *v)
     for (int i = 0; i < PCI_ROM_SLOT; i++) {
         if (v->bar_map[i]) {
             host_of(v)->ops->munmap(host_of(v), v->bar_map[i], v->regions[i].size);
-            v->bars[i].ram = NULL;      /* not ours to munmap in finalize */
             v->bar_map[i] = NULL;
         }
         if (v->bars[i].name) {
