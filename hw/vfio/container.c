@@ -127,6 +127,33 @@ uint64_t vfio_container_guest_page_mask(VfioContainer *c)
     return smallest ? ~(smallest - 1) : 0;
 }
 
+/* The two calls both backends make ------------------------------------------------ */
+
+int vfio_container_map_dma(VfioContainer *c, uint64_t iova, uint64_t size, void *vaddr,
+                           uint32_t perm)
+{
+    struct vfio_iommu_type1_dma_map map = {
+        .argsz = sizeof(map), .vaddr = (uintptr_t)vaddr, .iova = iova, .size = size,
+        .flags = (perm & TCE_PCI_READ ? VFIO_DMA_MAP_FLAG_READ : 0) |
+                 (perm & TCE_PCI_WRITE ? VFIO_DMA_MAP_FLAG_WRITE : 0),
+    };
+    int r = vfio_ioctl(c->host, c->fd, VFIO_IOMMU_MAP_DMA, &map);
+
+    c->map_calls++;
+    trace_vfio_dma_map(iova, size, !(perm & TCE_PCI_WRITE), r);
+    return r < 0 ? r : 0;
+}
+
+int vfio_container_unmap_dma(VfioContainer *c, uint64_t iova, uint64_t size)
+{
+    struct vfio_iommu_type1_dma_unmap unmap = { .argsz = sizeof(unmap), .iova = iova, .size = size };
+    int r = vfio_ioctl(c->host, c->fd, VFIO_IOMMU_UNMAP_DMA, &unmap);
+
+    c->unmap_calls++;
+    trace_vfio_dma_unmap(iova, size, r);
+    return r < 0 ? r : 0;
+}
+
 /* The IOMMU listener ---------------------------------------------------------- */
 
 static int64_t hcall_error(int err)

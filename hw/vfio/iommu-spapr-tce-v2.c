@@ -158,34 +158,24 @@ static uint32_t window_shift_of(VfioContainer *c, uint64_t iova)
 static int spapr_dma_map(VfioContainer *c, uint64_t iova, uint64_t size, void *vaddr,
                          uint32_t perm)
 {
-    struct vfio_iommu_type1_dma_map map = {
-        .argsz = sizeof(map), .vaddr = (uintptr_t)vaddr, .iova = iova, .size = size,
-        .flags = (perm & TCE_PCI_READ ? VFIO_DMA_MAP_FLAG_READ : 0) |
-                 (perm & TCE_PCI_WRITE ? VFIO_DMA_MAP_FLAG_WRITE : 0),
-    };
-    int r = vfio_ioctl(c->host, c->fd, VFIO_IOMMU_MAP_DMA, &map);
+    int r = vfio_container_map_dma(c, iova, size, vaddr, perm);
 
-    c->map_calls++;
-    trace_vfio_dma_map(iova, size, !(perm & TCE_PCI_WRITE), r);
-    if (r >= 0) {
+    if (r == 0) {
         /* host TCEs: the kernel replaces existing ones, counted once */
         c->nr_mappings += size >> window_shift_of(c, iova);
     }
-    return r < 0 ? r : 0;
+    return r;
 }
 
 static int spapr_dma_unmap(VfioContainer *c, uint64_t iova, uint64_t size)
 {
-    struct vfio_iommu_type1_dma_unmap unmap = { .argsz = sizeof(unmap), .iova = iova, .size = size };
-    int r = vfio_ioctl(c->host, c->fd, VFIO_IOMMU_UNMAP_DMA, &unmap);
+    int r = vfio_container_unmap_dma(c, iova, size);
 
-    c->unmap_calls++;
-    trace_vfio_dma_unmap(iova, size, r);
-    if (r >= 0) {
+    if (r == 0) {
         uint64_t n = size >> window_shift_of(c, iova);
         c->nr_mappings -= MIN(n, c->nr_mappings);
     }
-    return r < 0 ? r : 0;
+    return r;
 }
 
 static void spapr_release(VfioContainer *c)

@@ -135,19 +135,13 @@ static void type1_window_del(VfioContainer *c, SpaprTceWindow *w)
 
 static int do_map(VfioContainer *c, uint64_t iova, uint64_t size, void *vaddr, uint32_t perm)
 {
-    struct vfio_iommu_type1_dma_map map = {
-        .argsz = sizeof(map), .vaddr = (uintptr_t)vaddr, .iova = iova, .size = size,
-        .flags = (perm & TCE_PCI_READ ? VFIO_DMA_MAP_FLAG_READ : 0) |
-                 (perm & TCE_PCI_WRITE ? VFIO_DMA_MAP_FLAG_WRITE : 0),
-    };
-    int r = vfio_ioctl(c->host, c->fd, VFIO_IOMMU_MAP_DMA, &map);
+    int r = vfio_container_map_dma(c, iova, size, vaddr, perm);
+    VfioMapping *m;
 
-    c->map_calls++;
-    trace_vfio_dma_map(iova, size, !(perm & TCE_PCI_WRITE), r);
     if (r < 0) {
         return r;
     }
-    VfioMapping *m = g_new(VfioMapping, 1);
+    m = g_new(VfioMapping, 1);
     *m = (VfioMapping){ iova, size, vaddr, perm };
     g_tree_insert(c->mappings, &m->iova, m);
     c->nr_mappings++;
@@ -157,14 +151,9 @@ static int do_map(VfioContainer *c, uint64_t iova, uint64_t size, void *vaddr, u
 /* One UNMAP_DMA of [start, end), which splits no mapping: every mapping inside goes. */
 static int do_unmap(VfioContainer *c, uint64_t start, uint64_t end)
 {
-    struct vfio_iommu_type1_dma_unmap unmap = {
-        .argsz = sizeof(unmap), .iova = start, .size = end - start,
-    };
-    int r = vfio_ioctl(c->host, c->fd, VFIO_IOMMU_UNMAP_DMA, &unmap);
+    int r = vfio_container_unmap_dma(c, start, end - start);
     GTreeNode *n;
 
-    c->unmap_calls++;
-    trace_vfio_dma_unmap(start, end - start, r);
     if (r < 0) {
         return r;
     }

@@ -108,6 +108,15 @@ uint64_t vfio_container_guest_page_mask(VfioContainer *c);
 extern const VfioIommuBackendOps vfio_iommu_spapr_tce_v2_ops;
 extern const VfioIommuBackendOps vfio_iommu_type1_ops;
 
+/*
+ * VFIO_IOMMU_MAP_DMA / UNMAP_DMA of one range on @c (perm: TCE_PCI_READ/WRITE
+ * bits), counted and traced; 0 or -errno.  The backends add their own
+ * bookkeeping around them.
+ */
+int vfio_container_map_dma(VfioContainer *c, uint64_t iova, uint64_t size, void *vaddr,
+                           uint32_t perm);
+int vfio_container_unmap_dma(VfioContainer *c, uint64_t iova, uint64_t size);
+
 /* Host call wrappers: -errno results, logged with the ioctl's name by the caller. */
 static inline int vfio_ioctl(VfioHost *h, int fd, unsigned long req, void *arg)
 {
