@@ -141,6 +141,7 @@ static uint64_t msix_table_read(void *opaque, hwaddr addr, unsigned size)
 static void msix_table_write(void *opaque, hwaddr addr, uint64_t val, unsigned size)
 {
     PCIDevice *dev = opaque;
+    bool msg_changed = false;
 
     for (unsigned i = 0; i < size; i++) {
         hwaddr a = addr + i;
@@ -153,10 +154,15 @@ static void msix_table_write(void *opaque, hwaddr addr, uint64_t val, unsigned s
                 dev->msix_table[a] = b & MSIX_VECTOR_MASKED;
             }
         } else {
+            msg_changed |= dev->msix_table[a] != b;
             dev->msix_table[a] = b;
         }
     }
     msix_deliver_unmasked(dev, addr / MSIX_ENTRY_SIZE, (addr + size - 1) / MSIX_ENTRY_SIZE);
+    /* the guest reprogrammed a vector itself: a passthrough device rewires it */
+    if (msg_changed && PCI_DEVICE_GET_CLASS(dev)->msi_changed) {
+        PCI_DEVICE_GET_CLASS(dev)->msi_changed(dev);
+    }
 }
 
 static const MemoryRegionOps msix_table_ops = {

@@ -1,8 +1,20 @@
 /*
  * vfio-pci: config space through the VFIO config region, with the parts
- * the guest must see emulated (header with BARs, MSI); BARs through the
- * VFIO regions (mmap where the region allows it, read/write otherwise);
- * INTx and MSI with VFIO_DEVICE_SET_IRQS and eventfds.
+ * the guest must see emulated (header with BARs, MSI, MSI-X); BARs through
+ * the VFIO regions (mmap where the region allows it, read/write
+ * otherwise); INTx, MSI and MSI-X with VFIO_DEVICE_SET_IRQS and eventfds.
+ *
+ * MSI-X: the PCI core emulates the capability (at the host's offset, the
+ * host's capability chain kept), the table and the PBA (over the BAR that
+ * holds them, so the guest's table accesses never reach the host, which
+ * would refuse them anyway).  The host enables MSI-X (all table-size
+ * vectors allocated, as vfio_msi_enable() wants them at once) while the
+ * guest has MSI-X enabled and at least one vector has a message address,
+ * whether the platform (ibm,change-msi, msix_set_message) or the guest
+ * (table write) gave it; such a vector has an eventfd, the others -1.  A
+ * host signal becomes msix_notify(), which applies the guest's masks and
+ * the PBA.  The host takes one interrupt type at a time: MSI-X, else MSI,
+ * else INTx, as the function itself would.
  *
  * Interrupts: the host signals an eventfd.  Besides the main loop's watch,
  * pending eventfds are drained right after every guest access to the
@@ -50,8 +62,15 @@ static VfioHost *host_of(VfioPciDevice *v)
 
 /* IRQ plumbing -------------------------------------------------------------------- */
 
-static int set_irqs(VfioPciDevice *v, unsigned index, uint32_t action, unsigned count,
-                    const int *fds)
+static const char *irq_index_name(unsigned index)
+{
+    return index == VFIO_PCI_INTX_IRQ_INDEX ? "intx" :
+           index == VFIO_PCI_MSI_IRQ_INDEX ? "msi" : "msix";
+}
+
+/* Vectors @start..@start + @count - 1 of @index; @fds NULL: DATA_NONE. */
+static int set_irqs_at(VfioPciDevice *v, unsigned index, uint32_t action, unsigned start,
+                       unsigned count, const int *fds)
 {
     size_t sz = sizeof(struct vfio_irq_set) + count * sizeof(int32_t);
     g_autofree struct vfio_irq_set *set = g_malloc0(sz);
@@ -60,15 +79,20 @@ static int set_irqs(VfioPciDevice *v, unsigned index, uint32_t action, unsigned 
     set->argsz = sz;
     set->flags = action | (count && fds ? VFIO_IRQ_SET_DATA_EVENTFD : VFIO_IRQ_SET_DATA_NONE);
     set->index = index;
-    set->start = 0;
+    set->start = start;
     set->count = count;
     if (fds) {
         memcpy(set->data, fds, count * sizeof(int32_t));
     }
     r = vfio_ioctl(host_of(v), v->fd, VFIO_DEVICE_SET_IRQS, set);
-    trace_vfio_pci_set_irqs(name_of(v), index == VFIO_PCI_INTX_IRQ_INDEX ? "intx" : "msi",
-                            count, r);
+    trace_vfio_pci_set_irqs(name_of(v), irq_index_name(index), start, count, r);
     return r;
+}
+
+static int set_irqs(VfioPciDevice *v, unsigned index, uint32_t action, unsigned count,
+                    const int *fds)
+{
+    return set_irqs_at(v, index, action, 0, count, fds);
 }
 
 static bool drain(int fd)
@@ -91,6 +115,12 @@ void vfio_pci_poll(VfioPciDevice *v)
         if (drain(v->msi_fd[i])) {
             trace_vfio_pci_irq(name_of(v), "msi", i);
             msi_notify(pdev, i);
+        }
+    }
+    for (unsigned i = 0; v->msix_on && i < pdev->msix_entries; i++) {
+        if (drain(v->msix_fd[i])) {
+            trace_vfio_pci_irq(name_of(v), "msix", i);
+            msix_notify(pdev, i);
         }
     }
 }
@@ -128,7 +158,7 @@ static void intx_enable(VfioPciDevice *v)
     PCIDevice *pdev = PCI_DEVICE(v);
     struct vfio_irq_info info = { .argsz = sizeof(info), .index = VFIO_PCI_INTX_IRQ_INDEX };
 
-    if (!pdev->config[PCI_INTERRUPT_PIN] ||
+    if (v->intx_fd >= 0 || !pdev->config[PCI_INTERRUPT_PIN] ||
         vfio_ioctl(host_of(v), v->fd, VFIO_DEVICE_GET_IRQ_INFO, &info) < 0 || !info.count) {
         return;
     }
@@ -172,14 +202,17 @@ static void msi_disable(VfioPciDevice *v)
     v->msi_nvec = 0;
 }
 
-/* The guest (or the platform, ibm,change-msi) changed MSI: rewire the host. */
-static void msi_update(PCIDevice *pdev)
+/* MSI (MSI-X is off): rewire the host's MSI vectors, or INTx when MSI is off too. */
+static void msi_update(VfioPciDevice *v)
 {
-    VfioPciDevice *v = VFIO_PCI(pdev);
+    PCIDevice *pdev = PCI_DEVICE(v);
     unsigned want = msi_enabled(pdev) ? msi_nr_vectors_allocated(pdev) : 0;
     int r;
 
     if (want == v->msi_nvec) {
+        if (!want) {
+            intx_enable(v);     /* MSI-X may just have gone off */
+        }
         return;
     }
     msi_disable(v);
@@ -209,6 +242,124 @@ static void msi_update(PCIDevice *pdev)
     }
 }
 
+/* A vector is in use once it has a message address (0 is none on any platform). */
+static bool msix_vector_in_use(PCIDevice *pdev, unsigned vector)
+{
+    const uint8_t *e = pdev->msix_table + 16 * vector;   /* addr lo, addr hi, data, ctrl */
+
+    return pci_get_long(e) || pci_get_long(e + 4);
+}
+
+static void msix_vector_close(VfioPciDevice *v, unsigned vector)
+{
+    if (v->msix_watch[vector]) {
+        g_source_remove(v->msix_watch[vector]);
+        v->msix_watch[vector] = 0;
+    }
+    if (v->msix_fd[vector] >= 0) {
+        close(v->msix_fd[vector]);
+        v->msix_fd[vector] = -1;
+    }
+}
+
+static void msix_vector_watch(VfioPciDevice *v, unsigned vector)
+{
+    v->msix_watch[vector] = g_unix_fd_add(v->msix_fd[vector], G_IO_IN, irq_ready, v);
+}
+
+static void msix_disable(VfioPciDevice *v)
+{
+    if (!v->msix_on) {
+        return;
+    }
+    set_irqs(v, VFIO_PCI_MSIX_IRQ_INDEX, VFIO_IRQ_SET_ACTION_TRIGGER, 0, NULL);
+    for (unsigned i = 0; i < PCI_DEVICE(v)->msix_entries; i++) {
+        msix_vector_close(v, i);
+    }
+    v->msix_on = false;
+}
+
+/* MSI-X is on in the guest's capability: the host's vectors follow the table. */
+static void msix_update(VfioPciDevice *v)
+{
+    PCIDevice *pdev = PCI_DEVICE(v);
+    unsigned n = pdev->msix_entries;
+    bool any = false;
+    int r;
+
+    for (unsigned i = 0; i < n && !any; i++) {
+        any = msix_vector_in_use(pdev, i);
+    }
+    if (!any) {
+        /* nothing to deliver (ibm,change-msi released them): the host lets go */
+        msix_disable(v);
+        return;
+    }
+    if (!v->msix_on) {
+        /* the whole table at once: the kernel does not grow an enabled MSI-X */
+        for (unsigned i = 0; i < n; i++) {
+            v->msix_fd[i] = msix_vector_in_use(pdev, i) ? new_eventfd() : -1;
+        }
+        r = set_irqs(v, VFIO_PCI_MSIX_IRQ_INDEX, VFIO_IRQ_SET_ACTION_TRIGGER, n, v->msix_fd);
+        if (r < 0) {
+            warn_report("vfio-pci %s: VFIO_DEVICE_SET_IRQS(MSI-X, %u vectors): %s",
+                        name_of(v), n, g_strerror(-r));
+            for (unsigned i = 0; i < n; i++) {
+                msix_vector_close(v, i);
+            }
+            return;
+        }
+        v->msix_on = true;
+        for (unsigned i = 0; i < n; i++) {
+            if (v->msix_fd[i] >= 0) {
+                msix_vector_watch(v, i);
+            }
+        }
+        return;
+    }
+    /* already on: (un)wire only the vectors that changed */
+    for (unsigned i = 0; i < n; i++) {
+        bool use = msix_vector_in_use(pdev, i);
+        int fd;
+
+        if (use == (v->msix_fd[i] >= 0)) {
+            continue;
+        }
+        fd = use ? new_eventfd() : -1;
+        r = set_irqs_at(v, VFIO_PCI_MSIX_IRQ_INDEX, VFIO_IRQ_SET_ACTION_TRIGGER, i, 1, &fd);
+        if (!use) {
+            msix_vector_close(v, i);
+        } else if (r < 0) {
+            warn_report("vfio-pci %s: VFIO_DEVICE_SET_IRQS(MSI-X vector %u): %s", name_of(v),
+                        i, g_strerror(-r));
+            close(fd);
+        } else {
+            v->msix_fd[i] = fd;
+            msix_vector_watch(v, i);
+        }
+    }
+}
+
+/*
+ * The guest (config write, MSI-X table write) or the platform
+ * (ibm,change-msi: msi_set_message, msix_set_message) changed MSI or
+ * MSI-X: rewire the host, which takes one type at a time.
+ */
+static void irq_update(PCIDevice *pdev)
+{
+    VfioPciDevice *v = VFIO_PCI(pdev);
+
+    if (msix_enabled(pdev)) {
+        /* MSI-X wins, and the function's pin is quiet while it is on */
+        msi_disable(v);
+        intx_disable(v);
+        msix_update(v);
+        return;
+    }
+    msix_disable(v);
+    msi_update(v);
+}
+
 /* Config space -------------------------------------------------------------------- */
 
 static uint64_t config_off(VfioPciDevice *v)
@@ -224,7 +375,8 @@ static uint32_t host_config_read(VfioPciDevice *v, uint32_t addr, int len)
     if (r != len) {
         return ~0u >> (32 - 8 * len);
     }
-    return b[0] | b[1] << 8 | (len > 2 ? (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24 : 0);
+    return b[0] | (len > 1 ? b[1] << 8 : 0) |
+           (len > 2 ? (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24 : 0);
 }
 
 static void host_config_write(VfioPciDevice *v, uint32_t addr, uint32_t val, int len)
@@ -270,8 +422,10 @@ static void vfio_config_write(PCIDevice *pdev, uint32_t addr, uint32_t val, int 
         host_config_write(v, PCI_COMMAND, cmd & (PCI_COMMAND_MEMORY | PCI_COMMAND_IO |
                                                  PCI_COMMAND_MASTER), 2);
     }
-    if (pdev->msi_cap && addr < pdev->msi_cap + 24u && addr + len > pdev->msi_cap) {
-        msi_update(pdev);
+    if ((pdev->msi_cap && addr < pdev->msi_cap + 24u && addr + len > pdev->msi_cap) ||
+        (pdev->msix_cap && addr < pdev->msix_cap + VFIO_PCI_MSIX_CAP_SIZE &&
+         addr + len > pdev->msix_cap)) {
+        irq_update(pdev);
     }
 }
 
@@ -468,9 +622,57 @@ static void find_capabilities(VfioPciDevice *v)
             memset(pdev->wmask + pos + 4, 0xff, size - 4);
         } else if (id == PCI_CAP_ID_EXP) {
             pdev->exp_cap = pos;
+        } else if (id == PCI_CAP_ID_MSIX) {
+            v->host_msix_cap = pos;     /* emulated once the BARs exist: setup_msix() */
         }
         pos = pdev->config[pos + 1] & ~3;
     }
+}
+
+/*
+ * MSI-X: the PCI core's emulation at the host's capability, over the BARs
+ * that hold the table and the PBA.
+ */
+static gboolean setup_msix(VfioPciDevice *v, GError **errp)
+{
+    PCIDevice *pdev = PCI_DEVICE(v);
+    uint8_t pos = v->host_msix_cap, head, next;
+    uint16_t ctrl;
+    uint32_t table, pba;
+    unsigned n, tbir, pbir;
+
+    if (!pos) {
+        return TRUE;
+    }
+    ctrl = pci_get_word(pdev->config + pos + 2);
+    table = pci_get_long(pdev->config + pos + 4);
+    pba = pci_get_long(pdev->config + pos + 8);
+    n = (ctrl & 0x7ff) + 1;
+    tbir = table & 7;
+    pbir = pba & 7;
+    if (tbir >= PCI_ROM_SLOT || !v->bars[tbir].name || pbir >= PCI_ROM_SLOT ||
+        !v->bars[pbir].name) {
+        error_setg(errp, "vfio-pci %s: MSI-X table (BIR %u) or PBA (BIR %u) is in no BAR",
+                   name_of(v), tbir, pbir);
+        return FALSE;
+    }
+    /* msix_init links the capability first in the list: keep the host's chain */
+    head = pdev->config[PCI_CAPABILITY_LIST];
+    next = pdev->config[pos + 1];
+    if (msix_init(pdev, n, &v->bars[tbir], tbir, table & ~7u, &v->bars[pbir], pbir,
+                  pba & ~7u, pos, errp) < 0) {
+        error_prepend(errp, "vfio-pci %s: ", name_of(v));
+        return FALSE;
+    }
+    pdev->config[PCI_CAPABILITY_LIST] = head;
+    pdev->config[pos + 1] = next;
+    emulate_range(v, pos, VFIO_PCI_MSIX_CAP_SIZE);
+    v->msix_fd = g_new(int, n);
+    v->msix_watch = g_new0(guint, n);
+    for (unsigned i = 0; i < n; i++) {
+        v->msix_fd[i] = -1;
+    }
+    return TRUE;
 }
 
 /* Lifecycle ------------------------------------------------------------------------ */
@@ -569,6 +771,11 @@ static gboolean vfio_pci_realize(PCIDevice *pdev, GError **errp)
     if (!setup_bars(v, errp)) {
         return FALSE;
     }
+    if (!setup_msix(v, errp)) {
+        free_bars(v);
+        g_clear_pointer(&v->emulated, g_free);
+        return FALSE;
+    }
     v->intx_fd = -1;
     for (int i = 0; i < VFIO_PCI_MAX_MSI; i++) {
         v->msi_fd[i] = -1;
@@ -583,9 +790,12 @@ static void vfio_pci_exit(PCIDevice *pdev)
     VfioPciDevice *v = VFIO_PCI(pdev);
 
     all_devices = g_list_remove(all_devices, v);
+    msix_disable(v);
     msi_disable(v);
     intx_disable(v);
-    free_bars(v);
+    free_bars(v);           /* drops the MSI-X subregions, which the PCI core frees */
+    g_clear_pointer(&v->msix_fd, g_free);
+    g_clear_pointer(&v->msix_watch, g_free);
     g_clear_pointer(&v->emulated, g_free);
     vfio_pci_close(v);
 }
@@ -594,6 +804,7 @@ static void vfio_pci_reset(Device *dev)
 {
     VfioPciDevice *v = VFIO_PCI(dev);
 
+    msix_disable(v);
     msi_disable(v);
     intx_disable(v);
     if (v->info.flags & VFIO_DEVICE_FLAGS_RESET) {
@@ -630,7 +841,7 @@ static void vfio_pci_class_init(VfioPciDeviceClass *klass)
     pc->exit = vfio_pci_exit;
     pc->config_read = vfio_config_read;
     pc->config_write = vfio_config_write;
-    pc->msi_changed = msi_update;
+    pc->msi_changed = irq_update;
     if (!hooked) {
         hooked = true;
         clock_add_step_hook(poll_all, NULL);

@@ -1178,7 +1178,16 @@ static void test_cycles(void)
     g_assert_cmpuint(fds_end, ==, fds0);
     g_assert_cmpint(sim_open_fds(qts), ==, sim0);
     g_assert_cmpuint(sim_containers(qts), ==, 0);
-    g_assert_cmpint(rss_end - rss_warm, <=, RSS_TOLERANCE_KIB);
+    /*
+     * Under AddressSanitizer freed memory sits in its quarantine (256 MiB by
+     * default), so RSS grows without a leak; LeakSanitizer checks leaks there.
+     * meson sets ASAN_OPTIONS for sanitizer builds.
+     */
+    if (g_getenv("ASAN_OPTIONS")) {
+        g_test_message("RSS not compared: AddressSanitizer build (leaks are its job)");
+    } else {
+        g_assert_cmpint(rss_end - rss_warm, <=, RSS_TOLERANCE_KIB);
+    }
     /* and the last state is a clean one: it plugs and does DMA again */
     add_vfio(qts, "vphb3", VIDX, GROUP);
     expect_hp_event(qts, HP_ACTION_ADD, VIDX);

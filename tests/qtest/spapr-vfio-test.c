@@ -589,6 +589,236 @@ static void test_interrupts(void)
     qtest_quit(qts);
 }
 
+/* MSI-X ----------------------------------------------------------------------------- */
+
+#define MSIX_TABLE 0x80000      /* in BAR0, as the simulator's functions have it */
+#define MSIX_PBA   0x81000
+
+static int32_t change_msi(QTestState *qts, unsigned phb, int devfn, uint32_t func,
+                          uint32_t req, uint32_t *rets)
+{
+    uint64_t buid = SPAPR_BUID(phb);
+    uint32_t args[6] = { devfn << 8, buid >> 32, (uint32_t)buid, func, req, 7 };
+
+    g_assert_cmpuint(qrtas_call(qts, "ibm,change-msi", 6, args, 4, rets), ==, 0);
+    return (int32_t)rets[0];
+}
+
+static int32_t irq_source(QTestState *qts, unsigned phb, int devfn, uint32_t n, int *irq)
+{
+    uint64_t buid = SPAPR_BUID(phb);
+    uint32_t args[4] = { devfn << 8, buid >> 32, (uint32_t)buid, n }, rets[3];
+
+    g_assert_cmpuint(qrtas_call(qts, "ibm,query-interrupt-source-number", 4, args, 3, rets),
+                     ==, 0);
+    *irq = rets[1];
+    return (int32_t)rets[0];
+}
+
+/* A member of function @name in x-vfio-sim-query (owned string / integer). */
+static char *sim_device_str(QTestState *qts, const char *name, const char *member)
+{
+    JsonObject *q = sim_query(qts);
+    JsonArray *gs = json_object_get_array_member(q, "groups");
+    char *ret = NULL;
+
+    for (guint i = 0; i < json_array_get_length(gs) && !ret; i++) {
+        JsonArray *ds = json_object_get_array_member(json_array_get_object_element(gs, i),
+                                                     "devices");
+        for (guint j = 0; j < json_array_get_length(ds); j++) {
+            JsonObject *d = json_array_get_object_element(ds, j);
+            if (!strcmp(json_object_get_string_member(d, "name"), name)) {
+                ret = g_strdup(json_object_get_string_member(d, member));
+                break;
+            }
+        }
+    }
+    json_object_unref(q);
+    g_assert_nonnull(ret);
+    return ret;
+}
+
+static void assert_host_irq_type(QTestState *qts, const char *type)
+{
+    g_autofree char *t = sim_device_str(qts, "0000:01:00.0", "irq-type");
+
+    g_assert_cmpstr(t, ==, type);
+}
+
+static uint32_t cfg(QTestState *qts, unsigned phb, uint32_t reg, int size)
+{
+    uint32_t v;
+
+    g_assert_cmpint(qrtas_cfg_read(qts, phb, EDU_DEVFN, reg, size, &v), ==, 0);
+    return v;
+}
+
+static void test_msix(void)
+{
+    QTestState *qts = start_sim("spapr-tce-v2",
+        "-device spapr-pci-vfio-host-bridge,id=g1,index=1,iommu=1,vfio-sim=sim0");
+    int lsi = 0x1200 + 4 * PHB + 0;     /* slot 0, INTA */
+    uint32_t rets[4];
+    int irq0, irq1, irq;
+    unsigned raised;
+    int64_t fds;
+
+    edu_setup(qts);
+    qtest_irq_intercept_in(qts, "/machine/intc");
+    /* the host's capability chain, MSI-X at the host's offset and with its layout */
+    g_assert_cmphex(cfg(qts, PHB, 0x34, 1), ==, 0x40);
+    g_assert_cmphex(cfg(qts, PHB, 0x41, 1), ==, 0x50);
+    g_assert_cmphex(cfg(qts, PHB, 0x51, 1), ==, 0x90);
+    g_assert_cmphex(cfg(qts, PHB, 0x90, 4), ==, 0x00030011);      /* MSI-X, 4 vectors, off */
+    g_assert_cmphex(cfg(qts, PHB, 0x94, 4), ==, MSIX_TABLE);       /* BIR 0 */
+    g_assert_cmphex(cfg(qts, PHB, 0x98, 4), ==, MSIX_PBA);
+    assert_host_irq_type(qts, "intx");
+
+    /* ibm,change-msi, MSI-X, 2 vectors: two consecutive sources */
+    g_assert_cmpint(change_msi(qts, PHB, EDU_DEVFN, 4, 2, rets), ==, 0);
+    g_assert_cmpuint(rets[1], ==, 2);
+    g_assert_cmpuint(rets[2], ==, 8);
+    g_assert_cmpuint(rets[3], ==, 2);           /* MSI-X */
+    g_assert_cmpint(irq_source(qts, PHB, EDU_DEVFN, 0, &irq0), ==, 0);
+    g_assert_cmpint(irq_source(qts, PHB, EDU_DEVFN, 1, &irq1), ==, 0);
+    g_assert_cmpint(irq0, >=, 0x1300);
+    g_assert_cmpint(irq1, ==, irq0 + 1);
+    g_assert_cmpint(irq_source(qts, PHB, EDU_DEVFN, 2, &irq), ==, -1);
+    /* the platform's messages are in the guest's table, emulated: never the host's */
+    g_assert_cmphex(edu_readl(qts, MSIX_TABLE + 0), ==, (uint32_t)0x40000000000ull);
+    g_assert_cmphex(edu_readl(qts, MSIX_TABLE + 4), ==, 0x40000000000ull >> 32);
+    g_assert_cmphex(edu_readl(qts, MSIX_TABLE + 8), ==, irq0);
+    g_assert_cmphex(edu_readl(qts, MSIX_TABLE + 16 + 8), ==, irq1);
+    g_assert_cmphex(edu_readl(qts, MSIX_TABLE + 12), ==, 1);      /* masked since reset */
+    g_assert_cmphex(edu_readl(qts, MSIX_TABLE + 32), ==, 0);
+    /* not enabled by the guest yet: the host keeps INTx */
+    assert_host_irq_type(qts, "intx");
+
+    /* as Linux does: enable with the function masked, ... */
+    g_assert_cmpint(qrtas_cfg_write(qts, PHB, EDU_DEVFN, 0x92, 2, 0xc000), ==, 0);
+    assert_host_irq_type(qts, "msix");
+    fds = sim_open_fds(qts);
+    edu_writel(qts, 0x60, 0x1);
+    g_assert_false(qtest_get_irq(qts, lsi));
+    g_assert_cmpuint(qtest_irq_raise_count(qts, irq0), ==, 0);
+    g_assert_cmphex(edu_readl(qts, MSIX_PBA), ==, 1);              /* pending */
+    /* ... unmask the function (vector 0 is still masked), then the vector */
+    g_assert_cmpint(qrtas_cfg_write(qts, PHB, EDU_DEVFN, 0x92, 2, 0x8000), ==, 0);
+    g_assert_cmpuint(qtest_irq_raise_count(qts, irq0), ==, 0);
+    edu_writel(qts, MSIX_TABLE + 12, 0);
+    g_assert_cmpuint(qtest_irq_raise_count(qts, irq0), ==, 1);
+    g_assert_cmphex(edu_readl(qts, MSIX_PBA), ==, 0);
+    edu_writel(qts, 0x64, 0x1);
+    /* each edu interrupt is one message of vector 0 */
+    edu_writel(qts, 0x60, 0x4);
+    g_assert_cmpuint(qtest_irq_raise_count(qts, irq0), ==, 2);
+    g_assert_cmpuint(qtest_irq_raise_count(qts, irq1), ==, 0);
+    g_assert_false(qtest_get_irq(qts, lsi));
+    edu_writel(qts, 0x64, 0x4);
+
+    /* the guest programming a vector itself wires it on the host, and unwires it */
+    edu_writel(qts, MSIX_TABLE + 32 + 0, (uint32_t)0x40000000000ull);
+    edu_writel(qts, MSIX_TABLE + 32 + 4, 0x40000000000ull >> 32);
+    g_assert_cmpint(sim_open_fds(qts), ==, fds + 1);
+    edu_writel(qts, MSIX_TABLE + 32 + 0, 0);
+    edu_writel(qts, MSIX_TABLE + 32 + 4, 0);
+    g_assert_cmpint(sim_open_fds(qts), ==, fds);
+
+    /* release: no vector left, the host lets MSI-X go (the guest's bit is still on) */
+    g_assert_cmpint(change_msi(qts, PHB, EDU_DEVFN, 4, 0, rets), ==, 0);
+    g_assert_cmpuint(rets[1], ==, 0);
+    assert_host_irq_type(qts, "none");
+    g_assert_cmpint(sim_open_fds(qts), ==, fds - 2);
+    g_assert_cmpint(irq_source(qts, PHB, EDU_DEVFN, 0, &irq), ==, -1);
+    edu_writel(qts, 0x60, 0x1);
+    g_assert_cmpuint(qtest_irq_raise_count(qts, irq0), ==, 2);
+    g_assert_false(qtest_get_irq(qts, lsi));
+    /* the guest turns MSI-X off: INTx again, and the edu's pending line shows */
+    g_assert_cmpint(qrtas_cfg_write(qts, PHB, EDU_DEVFN, 0x92, 2, 0), ==, 0);
+    assert_host_irq_type(qts, "intx");
+    g_assert_true(qtest_get_irq(qts, lsi));
+    edu_writel(qts, 0x64, 0x1);
+    (void)edu_readl(qts, 0x24);
+    g_assert_false(qtest_get_irq(qts, lsi));
+
+    /* enabled first, vectors later (Linux's order): the host follows the platform */
+    g_assert_cmpint(qrtas_cfg_write(qts, PHB, EDU_DEVFN, 0x92, 2, 0x8000), ==, 0);
+    assert_host_irq_type(qts, "none");
+    g_assert_cmpint(change_msi(qts, PHB, EDU_DEVFN, 4, 1, rets), ==, 0);
+    g_assert_cmpuint(rets[1], ==, 1);
+    assert_host_irq_type(qts, "msix");
+    g_assert_cmpint(irq_source(qts, PHB, EDU_DEVFN, 0, &irq), ==, 0);
+    raised = qtest_irq_raise_count(qts, irq);      /* the source may be irq0 again */
+    edu_writel(qts, MSIX_TABLE + 12, 0);
+    edu_writel(qts, 0x60, 0x1);
+    g_assert_cmpuint(qtest_irq_raise_count(qts, irq), ==, raised + 1);
+    edu_writel(qts, 0x64, 0x1);
+
+    /* a reset takes MSI-X away from the guest and the host */
+    json_object_unref(qtest_qmp(qts, "{\"execute\": \"system_reset\"}"));
+    assert_host_irq_type(qts, "intx");
+    g_assert_cmphex(cfg(qts, PHB, 0x90, 4), ==, 0x00030011);
+    g_assert_cmphex(cfg(qts, PHB, 0x51, 1), ==, 0x90);
+    qtest_quit(qts);
+}
+
+/* A function without MSI-X (the conventional one of group 3): MSI only. */
+static void test_msix_absent(void)
+{
+    QTestState *qts = start_sim("spapr-tce-v2",
+        "-device spapr-pci-vfio-host-bridge,id=g3,index=3,iommu=3,vfio-sim=sim0");
+    uint32_t rets[4];
+
+    g_assert_cmphex(cfg(qts, 3, 0x34, 1), ==, 0x40);
+    g_assert_cmphex(cfg(qts, 3, 0x41, 1), ==, 0);
+    g_assert_cmpint(change_msi(qts, 3, EDU_DEVFN, 4, 1, rets), ==, -3);
+    /* function 1 picks MSI, which it has */
+    g_assert_cmpint(change_msi(qts, 3, EDU_DEVFN, 1, 1, rets), ==, 0);
+    g_assert_cmpuint(rets[1], ==, 1);
+    g_assert_cmpuint(rets[3], ==, 1);           /* MSI */
+    {
+        g_autofree char *t = sim_device_str(qts, "0000:03:00.0", "irq-type");
+        g_assert_cmpstr(t, ==, "msi");
+    }
+    qtest_quit(qts);
+}
+
+/* BAR2 is mmap-able on the host: the guest reaches that mapping through the PHB window. */
+static void test_bar_mmap(void)
+{
+    QTestState *qts = start_sim("spapr-tce-v2",
+        "-device spapr-pci-vfio-host-bridge,id=g1,index=1,iommu=1,vfio-sim=sim0");
+    uint64_t bar2 = SPAPR_PCI_MEM32_CPU(PHB) + 0x100000;
+
+    /* BAR0 (1 MiB) at the window's start, BAR2 (4 KiB) right after it */
+    g_assert_cmpint(qrtas_cfg_write(qts, PHB, EDU_DEVFN, 0x18, 4,
+                                    SPAPR_PCI_BUS_MEM32 + 0x100000), ==, 0);
+    g_assert_cmphex(cfg(qts, PHB, 0x18, 4), ==, SPAPR_PCI_BUS_MEM32 + 0x100000);
+    edu_setup(qts);
+    /* plain RAM: what is written reads back, at every width, little-endian */
+    qtest_writeb(qts, bar2 + 0, 0x11);
+    qtest_writeb(qts, bar2 + 1, 0x22);
+    qtest_writeb(qts, bar2 + 2, 0x33);
+    qtest_writeb(qts, bar2 + 3, 0x44);
+    g_assert_cmphex(__builtin_bswap32(qtest_readl(qts, bar2)), ==, 0x44332211);
+    g_assert_cmphex(__builtin_bswap16(qtest_readw(qts, bar2 + 2)), ==, 0x4433);
+    qtest_writel(qts, bar2 + 0x800, __builtin_bswap32(0xcafef00d));
+    g_assert_cmphex(qtest_readb(qts, bar2 + 0x800), ==, 0x0d);
+    qtest_writeq(qts, bar2 + 0xff8, __builtin_bswap64(0x0123456789abcdefull));
+    g_assert_cmphex(__builtin_bswap64(qtest_readq(qts, bar2 + 0xff8)), ==,
+                    0x0123456789abcdefull);
+    g_assert_cmphex(qtest_readb(qts, bar2 + 0xfff), ==, 0x01);
+    /* it is the host's memory: it outlives the guest's mapping of the BAR */
+    g_assert_cmpint(qrtas_cfg_write(qts, PHB, EDU_DEVFN, 0x04, 2, 0), ==, 0);
+    g_assert_cmphex(qtest_readl(qts, bar2), ==, 0xffffffff);
+    edu_setup(qts);
+    g_assert_cmphex(__builtin_bswap32(qtest_readl(qts, bar2)), ==, 0x44332211);
+    g_assert_cmphex(__builtin_bswap32(qtest_readl(qts, bar2 + 0x800)), ==, 0xcafef00d);
+    /* BAR0 next to it is still the edu */
+    g_assert_cmphex(edu_readl(qts, 0), ==, 0x010000ed);
+    qtest_quit(qts);
+}
+
 /* Hot-plug teardown -------------------------------------------------------------------- */
 
 static void test_teardown(void)
@@ -630,6 +860,9 @@ int main(int argc, char **argv)
     g_test_add_func("/vfio/map-failure/spapr-tce-v2", test_map_failure_spapr);
     g_test_add_func("/vfio/map-failure/type1", test_map_failure_type1);
     g_test_add_func("/vfio/interrupts", test_interrupts);
+    g_test_add_func("/vfio/msix", test_msix);
+    g_test_add_func("/vfio/msix/absent", test_msix_absent);
+    g_test_add_func("/vfio/bar-mmap", test_bar_mmap);
     g_test_add_func("/vfio/teardown", test_teardown);
     return g_test_run();
 }

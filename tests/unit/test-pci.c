@@ -70,6 +70,7 @@ typedef struct TestDev {
     bool msi32;                /* "msi32": 32-bit MSI without masking instead */
     ScratchBar bar0, bar2, bar4, rom;
     int exits;
+    int msi_changes;           /* calls of PCIDeviceClass.msi_changed */
 } TestDev;
 typedef struct TestDevClass {
     PCIDeviceClass parent_class;
@@ -129,6 +130,11 @@ static void test_dev_exit(PCIDevice *dev)
     test_dev_release(TEST_DEV(dev));
 }
 
+static void test_dev_msi_changed(PCIDevice *dev)
+{
+    TEST_DEV(dev)->msi_changes++;
+}
+
 static void test_dev_init(TestDev *t) {}
 
 static void test_dev_class_init(TestDevClass *klass)
@@ -138,6 +144,7 @@ static void test_dev_class_init(TestDevClass *klass)
     OBJECT_CLASS(klass)->props = test_dev_props;
     pc->realize = test_dev_realize;
     pc->exit = test_dev_exit;
+    pc->msi_changed = test_dev_msi_changed;
     pc->vendor_id = 0x1b36;
     pc->device_id = 0x0005;
     pc->revision = 0x02;
@@ -680,6 +687,11 @@ static void test_msix(void)
     g_assert_cmphex(bus_readl(h, MSIX_BAR + 8), ==, 0x10);
     bus_writel(h, MSIX_BAR + 16 + 12, 0xfffffffe | 1);
     g_assert_cmphex(bus_readl(h, MSIX_BAR + 16 + 12), ==, 1);
+    /* a passthrough device hears of every change of a message, not of masking */
+    g_assert_cmpint(TEST_DEV(d)->msi_changes, ==, 4);     /* address and data, twice */
+    bus_writel(h, MSIX_BAR + 8, 0x10);
+    bus_writel(h, MSIX_BAR + 12, 0);
+    g_assert_cmpint(TEST_DEV(d)->msi_changes, ==, 4);
     /* the table hides BAR0's own bytes, what is past it is the BAR's */
     bus_writel(h, MSIX_BAR + 0x400, 0x12345678);
     g_assert_cmphex(pci_get_long(TEST_DEV(d)->bar0.data + 0x400), ==, 0x12345678);
@@ -720,6 +732,7 @@ static void test_msix(void)
     /* the platform's ibm,change-msi programs address and data only */
     msix_set_message(d, 2, FAKE_RAM_BASE + 0x220, 0x12);
     g_assert_cmphex(bus_readl(h, MSIX_BAR + 32 + 8), ==, 0x12);
+    g_assert_cmpint(TEST_DEV(d)->msi_changes, ==, 5);
     msix_notify(d, 2);
     g_assert_cmpuint(h->dma_log->len, ==, 4);
     bus_writel(h, MSIX_BAR + 32 + 12, 0);

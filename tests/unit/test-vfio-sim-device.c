@@ -2,7 +2,8 @@
  * vfio-sim device files (hw/vfio/sim/sim-device.c, sim-irq.c, sim-func.c):
  * device and region info, config space, the edu registers through BAR0,
  * BAR2 read/write and mmap, interrupts through eventfds (INTx level and
- * automask, MSI), DMA timing and refusal, reset, a frozen PE.
+ * automask, MSI, MSI-X and the exclusion between them), DMA timing and
+ * refusal, reset, a frozen PE.
  */
 #include "qemu/osdep.h"
 #include <sys/eventfd.h>
@@ -113,14 +114,23 @@ static void test_config(Fixture *f, gconstpointer data)
     g_assert_cmphex(simt_cfg_read(h, f->d, 0x04, 2), ==, 0x0002);
     g_assert_cmphex(simt_cfg_read(h, f->d, 0x06, 2), ==, 0x0010);
 
-    /* capabilities: MSI (64-bit, 1 vector), then PCIe on PCIe functions */
+    /* capabilities: MSI (64-bit, 1 vector), then PCIe and MSI-X on PCIe functions */
     g_assert_cmphex(simt_cfg_read(h, f->d, 0x34, 1), ==, 0x40);
     g_assert_cmphex(simt_cfg_read(h, f->d, 0x40, 1), ==, 0x05);
     g_assert_cmphex(simt_cfg_read(h, f->d, 0x41, 1), ==, pcie ? 0x50 : 0);
     g_assert_cmphex(simt_cfg_read(h, f->d, 0x42, 2), ==, 0x0080);
     if (pcie) {
         g_assert_cmphex(simt_cfg_read(h, f->d, 0x50, 1), ==, 0x10);
-        g_assert_cmphex(simt_cfg_read(h, f->d, 0x51, 1), ==, 0);
+        g_assert_cmphex(simt_cfg_read(h, f->d, 0x51, 1), ==, 0x90);
+        /* MSI-X: 4 vectors, table at BAR0 0x80000, PBA at BAR0 0x81000, read-only */
+        g_assert_cmphex(simt_cfg_read(h, f->d, 0x90, 2), ==, 0x0011);
+        g_assert_cmphex(simt_cfg_read(h, f->d, 0x92, 2), ==, 0x0003);
+        g_assert_cmphex(simt_cfg_read(h, f->d, 0x94, 4), ==, 0x00080000);
+        g_assert_cmphex(simt_cfg_read(h, f->d, 0x98, 4), ==, 0x00081000);
+        simt_cfg_write(h, f->d, 0x90, 0xffffffff, 4);
+        simt_cfg_write(h, f->d, 0x94, 0xffffffff, 4);
+        g_assert_cmphex(simt_cfg_read(h, f->d, 0x90, 4), ==, 0x00030011);
+        g_assert_cmphex(simt_cfg_read(h, f->d, 0x94, 4), ==, 0x00080000);
         g_assert_cmphex(simt_cfg_read(h, f->d, 0x52, 2), ==, 0x0002);
         g_assert_cmphex(simt_cfg_read(h, f->d, 0x54, 4) & 0x10000000, ==, 0x10000000);
         g_assert_cmphex(simt_cfg_read(h, f->d, 0xffc, 4), ==, 0);
@@ -251,7 +261,7 @@ static void test_irq_info(Fixture *f, gconstpointer data)
     static const struct { uint32_t flags; uint32_t count; } want[] = {
         { VFIO_IRQ_INFO_EVENTFD | VFIO_IRQ_INFO_MASKABLE | VFIO_IRQ_INFO_AUTOMASKED, 1 },
         { VFIO_IRQ_INFO_EVENTFD | VFIO_IRQ_INFO_NORESIZE, 1 },
-        { VFIO_IRQ_INFO_EVENTFD | VFIO_IRQ_INFO_NORESIZE, 0 },
+        { VFIO_IRQ_INFO_EVENTFD | VFIO_IRQ_INFO_NORESIZE, 4 },     /* MSI-X: PCIe only */
         { VFIO_IRQ_INFO_EVENTFD | VFIO_IRQ_INFO_NORESIZE, 1 },
         { VFIO_IRQ_INFO_EVENTFD | VFIO_IRQ_INFO_NORESIZE, 1 },
     };
@@ -265,7 +275,8 @@ static void test_irq_info(Fixture *f, gconstpointer data)
         }
         g_assert_cmpint(h->ops->ioctl(h, f->d, VFIO_DEVICE_GET_IRQ_INFO, &ii), ==, 0);
         g_assert_cmphex(ii.flags, ==, want[i].flags);
-        g_assert_cmpuint(ii.count, ==, want[i].count);
+        g_assert_cmpuint(ii.count, ==,
+                         i == VFIO_PCI_MSIX_IRQ_INDEX && !pcie ? 0 : want[i].count);
     }
     ii.index = VFIO_PCI_NUM_IRQS;
     g_assert_cmpint(h->ops->ioctl(h, f->d, VFIO_DEVICE_GET_IRQ_INFO, &ii), ==, -EINVAL);
@@ -310,9 +321,9 @@ static void test_set_irqs_errors(Fixture *f, gconstpointer data)
     g_assert_cmpint(set_irqs(f, FULL, EVT_TRIGGER, 0, 1, 1, efd), ==, -EINVAL);
     g_assert_cmpint(set_irqs(f, FULL, EVT_TRIGGER, 0, 0, 2, efd), ==, -EINVAL);
     g_assert_cmpint(set_irqs(f, FULL - 4, EVT_TRIGGER, 0, 0, 1, efd), ==, -EINVAL);
-    /* no MSI-X vectors at all */
-    g_assert_cmpint(set_irqs(f, FULL, EVT_TRIGGER, VFIO_PCI_MSIX_IRQ_INDEX, 0, 1, efd), ==,
-                    -EINVAL);
+    /* conventional: no MSI-X vectors at all; PCIe: 4 */
+    g_assert_cmpint(set_irqs(f, FULL, EVT_TRIGGER, VFIO_PCI_MSIX_IRQ_INDEX,
+                             data == &conventional ? 0 : 4, 1, efd), ==, -EINVAL);
     /* two actions at once, and actions the index does not have */
     g_assert_cmpint(set_irqs(f, FULL, EVT_TRIGGER | VFIO_IRQ_SET_ACTION_MASK, 0, 0, 1, efd),
                     ==, -ENOTTY);
@@ -486,6 +497,137 @@ static void test_msi(Fixture *f, gconstpointer data)
     simt_ram_free(ram, 65536);
 }
 
+/* SET_IRQS on the MSI-X index with a block of @count eventfds (or bools) */
+static int set_msix(Fixture *f, uint32_t flags, uint32_t start, uint32_t count,
+                    const void *data, size_t size)
+{
+    g_autofree struct vfio_irq_set *s = g_malloc0(sizeof(*s) + size + 4);
+
+    s->argsz = sizeof(*s) + size;
+    s->flags = flags;
+    s->index = VFIO_PCI_MSIX_IRQ_INDEX;
+    s->start = start;
+    s->count = count;
+    if (size) {
+        memcpy(s->data, data, size);
+    }
+    return f->h->ops->ioctl(f->h, f->d, VFIO_DEVICE_SET_IRQS, s);
+}
+
+static void assert_irq_type(Fixture *f, const char *type)
+{
+    g_autoptr(JsonNode) q = simt_query(f->obj);
+
+    g_assert_cmpstr(json_object_get_string_member(simt_device_q(q, f->name), "irq-type"), ==,
+                    type);
+}
+
+static void test_msix(Fixture *f, gconstpointer data)
+{
+    VfioHost *h = f->h;
+    uint64_t bar = simt_region_offset(h, f->d, 0);
+    int e0 = eventfd(0, EFD_CLOEXEC), e1 = eventfd(0, EFD_CLOEXEC), e2 = eventfd(0, EFD_CLOEXEC);
+    int32_t fds[4] = { e0, -1, e1, -1 }, one, bad[2];
+    uint8_t bools[4] = { 0, 0, 1, 0 };
+    uint8_t b[16];
+
+    simt_enable(h, f->d);
+    /* the table is the kernel's: it reads all ones and takes no write; the PBA is the device's */
+    g_assert_cmpint(h->ops->pwrite(h, f->d, "\0\0\0\0", 4, bar + 0x80000 + 12), ==, 4);
+    g_assert_cmpint(h->ops->pread(h, f->d, b, 16, bar + 0x80000), ==, 16);
+    for (unsigned i = 0; i < 16; i++) {
+        g_assert_cmphex(b[i], ==, 0xff);
+    }
+    g_assert_cmphex(simt_readl(h, f->d, 0x80000 + 3 * 16 + 12), ==, 0xffffffff);
+    g_assert_cmphex(simt_readq(h, f->d, 0x81000), ==, 0);
+    simt_writeq(h, f->d, 0x81000, ~0ull);
+    g_assert_cmphex(simt_readq(h, f->d, 0x81000), ==, 0);
+    /* right after the table: the edu's (nothing there) */
+    g_assert_cmphex(simt_readl(h, f->d, 0x80000 + 4 * 16), ==, 0xffffffff);
+    g_assert_cmphex(simt_readl(h, f->d, R_ID), ==, 0x010000ed);
+
+    /* one type at a time: not while INTx is on */
+    g_assert_cmpint(simt_set_irq_eventfd(h, f->d, VFIO_PCI_INTX_IRQ_INDEX, e2), ==, 0);
+    g_assert_cmpint(set_msix(f, EVT_TRIGGER, 0, 4, fds, sizeof(fds)), ==, -EINVAL);
+    assert_irq_type(f, "intx");
+    g_assert_cmpint(simt_irq_action(h, f->d, 0, VFIO_IRQ_SET_ACTION_TRIGGER), ==, 0);
+    /* enabling no vector, or disabling what is off, is refused */
+    g_assert_cmpint(set_msix(f, EVT_TRIGGER, 0, 0, NULL, 0), ==, -EINVAL);
+    g_assert_cmpint(set_msix(f, NONE_TRIGGER, 0, 0, NULL, 0), ==, -EINVAL);
+    g_assert_cmpint(set_msix(f, NONE_TRIGGER, 0, 1, NULL, 0), ==, -EINVAL);
+    g_assert_cmphex(simt_cfg_read(h, f->d, 0x92, 2), ==, 0x0003);
+
+    /* on, with eventfds for vectors 0 and 2: the hardware's enable bit follows */
+    g_assert_cmpint(set_msix(f, EVT_TRIGGER, 0, 4, fds, sizeof(fds)), ==, 0);
+    assert_irq_type(f, "msix");
+    g_assert_cmphex(simt_cfg_read(h, f->d, 0x92, 2), ==, 0x8003);
+    g_assert_cmpint(simt_set_irq_eventfd(h, f->d, VFIO_PCI_INTX_IRQ_INDEX, e2), ==, -EINVAL);
+    g_assert_cmpint(simt_set_irq_eventfd(h, f->d, VFIO_PCI_MSI_IRQ_INDEX, e2), ==, -EINVAL);
+    g_assert_cmpint(simt_irq_action(h, f->d, VFIO_PCI_MSI_IRQ_INDEX,
+                                    VFIO_IRQ_SET_ACTION_TRIGGER), ==, -EINVAL);
+    /* the edu interrupt is vector 0: an edge per event, never the pin */
+    simt_writel(h, f->d, R_IRQ_RAISE, 1);
+    simt_writel(h, f->d, R_IRQ_RAISE, 2);
+    g_assert_cmpuint(simt_eventfd_take(e0), ==, 2);
+    g_assert_cmpuint(simt_eventfd_take(e1), ==, 0);
+    g_assert_cmphex(simt_cfg_read(h, f->d, 0x06, 2) & 0x08, ==, 0);
+    simt_writel(h, f->d, R_IRQ_ACK, 3);
+    /* loopback: DATA_NONE signals every vector of the block, DATA_BOOL those set */
+    g_assert_cmpint(set_msix(f, NONE_TRIGGER, 0, 4, NULL, 0), ==, 0);
+    g_assert_cmpuint(simt_eventfd_take(e0), ==, 1);
+    g_assert_cmpuint(simt_eventfd_take(e1), ==, 1);
+    g_assert_cmpint(set_msix(f, VFIO_IRQ_SET_DATA_BOOL | VFIO_IRQ_SET_ACTION_TRIGGER, 0, 4,
+                             bools, sizeof(bools)), ==, 0);
+    g_assert_cmpuint(simt_eventfd_take(e0), ==, 0);
+    g_assert_cmpuint(simt_eventfd_take(e1), ==, 1);
+
+    /* one vector at a time, within the table */
+    one = e2;
+    g_assert_cmpint(set_msix(f, EVT_TRIGGER, 1, 1, &one, 4), ==, 0);
+    g_assert_cmpint(set_msix(f, NONE_TRIGGER, 1, 1, NULL, 0), ==, 0);
+    g_assert_cmpuint(simt_eventfd_take(e2), ==, 1);
+    g_assert_cmpint(set_msix(f, EVT_TRIGGER, 4, 1, &one, 4), ==, -EINVAL);
+    g_assert_cmpint(set_msix(f, EVT_TRIGGER, 3, 2, fds, 8), ==, -EINVAL);
+    /* vector 0 without an eventfd: the edu's interrupt reaches nobody */
+    one = -1;
+    g_assert_cmpint(set_msix(f, EVT_TRIGGER, 0, 1, &one, 4), ==, 0);
+    simt_writel(h, f->d, R_IRQ_RAISE, 1);
+    g_assert_cmpuint(simt_eventfd_take(e0), ==, 0);
+    simt_writel(h, f->d, R_IRQ_ACK, 1);
+    /* a block failing half way: the vectors before the bad one lose their eventfd too */
+    bad[0] = e0;
+    bad[1] = 100000;
+    g_assert_cmpint(set_msix(f, EVT_TRIGGER, 0, 2, bad, sizeof(bad)), ==, -EBADF);
+    simt_writel(h, f->d, R_IRQ_RAISE, 1);
+    g_assert_cmpuint(simt_eventfd_take(e0), ==, 0);
+    simt_writel(h, f->d, R_IRQ_ACK, 1);
+    assert_irq_type(f, "msix");
+    /* container, group, device and vector 2's reference (vector 1's went with the block) */
+    g_assert_cmpuint(vfio_sim_open_fds(VFIO_SIM(f->obj)), ==, 4);
+
+    /* off: no type, the references go, the enable bit clears */
+    g_assert_cmpint(set_msix(f, NONE_TRIGGER, 0, 0, NULL, 0), ==, 0);
+    assert_irq_type(f, "none");
+    g_assert_cmphex(simt_cfg_read(h, f->d, 0x92, 2), ==, 0x0003);
+    g_assert_cmpuint(vfio_sim_open_fds(VFIO_SIM(f->obj)), ==, 3);
+    /* enabling 1 vector allocates 1: no growing afterwards (NORESIZE) */
+    one = e0;
+    g_assert_cmpint(set_msix(f, EVT_TRIGGER, 0, 1, &one, 4), ==, 0);
+    one = e1;
+    g_assert_cmpint(set_msix(f, EVT_TRIGGER, 1, 1, &one, 4), ==, -EINVAL);
+    simt_writel(h, f->d, R_IRQ_RAISE, 1);
+    g_assert_cmpuint(simt_eventfd_take(e0), ==, 1);
+    /* not acknowledged, but with MSI-X on the pin stays quiet */
+    g_assert_cmphex(simt_cfg_read(h, f->d, 0x06, 2) & 0x08, ==, 0);
+    /* the last close releases MSI-X */
+    simt_close(h, f->d);
+    assert_irq_type(f, "none");
+    g_assert_cmpuint(vfio_sim_open_fds(VFIO_SIM(f->obj)), ==, 2);
+    close(e0);
+    close(e1);
+    close(e2);
+}
+
 /* DMA, reset, freeze ------------------------------------------------------------------ */
 
 static void test_dma_timing(Fixture *f, gconstpointer data)
@@ -628,6 +770,8 @@ int main(int argc, char **argv)
     ADD("intx", test_intx, &pcie_fn);
     ADD("intx/unmask-eventfd", test_intx_unmask_eventfd, &multi_fn);
     ADD("msi", test_msi, &conventional);
+    ADD("msix", test_msix, &pcie_fn);
+    ADD("msix/multifunction", test_msix, &multi_fn);
     ADD("dma/timing", test_dma_timing, &pcie_fn);
     ADD("reset", test_reset, &multi_fn);
     ADD("frozen", test_frozen, &pcie_fn);

@@ -13,6 +13,9 @@
  * BAR accesses into pieces of at most 8 bytes, are cut at the end of the
  * BAR, and fail with -EIO while memory decoding is off (the kernel's
  * vfio_pci_memory_lock_and_enable() rule).  A frozen PE reads all ones.
+ * As vfio_pci_bar_rw() does, the MSI-X table of a function that has one
+ * (BAR0 0x80000, 16 bytes a vector) is kept from the user: its bytes read
+ * all ones and writes to them are dropped; the PBA is the device's.
  *
  * The first open enables the function (memory decoding on, bus mastering
  * off, edu reset); the last close shuts its interrupts and resets it.
@@ -166,10 +169,16 @@ static ssize_t bar_rw(SimDevice *d, unsigned index, uint8_t *buf, size_t count, 
     }
     for (size_t done = 0; done < count;) {
         unsigned size = piece(pos + done, count - done, 8);
+        /* table and BAR are 8-byte aligned: a piece is all in or all out */
+        bool msix_table = sim_func_has_msix(d) && pos + done >= SIM_MSIX_TABLE &&
+                          pos + done < SIM_MSIX_TABLE + SIM_MSIX_VECTORS * 16;
         if (write) {
-            edu_core_mmio_write(&d->edu, pos + done, load_le(buf + done, size), size);
+            if (!msix_table) {
+                sim_func_bar0_write(d, pos + done, load_le(buf + done, size), size);
+            }
         } else {
-            store_le(buf + done, edu_core_mmio_read(&d->edu, pos + done, size), size);
+            store_le(buf + done, msix_table ? ~0ull : sim_func_bar0_read(d, pos + done, size),
+                     size);
         }
         done += size;
     }

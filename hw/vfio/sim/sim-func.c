@@ -9,7 +9,8 @@
  *   - DMA addresses are 64-bit (no dma_mask clamp): a 64-bit DDW at
  *     1 << 59 must be reachable;
  *   - interrupts go out through the vfio-pci interrupt state (sim-irq.c):
- *     MSI when the user enabled it with SET_IRQS, else the INTx line;
+ *     MSI, or MSI-X vector 0, when the user enabled it with SET_IRQS, else
+ *     the INTx line;
  *   - with no PCI core underneath, the DMA hook checks bus mastering
  *     itself; a transfer it or the edu core refuses counts in
  *     SimDevice.dma_refused, an IOMMU fault in dma_faults (sim-dma.c);
@@ -17,9 +18,20 @@
  *     capability, interrupts are programmed with SET_IRQS.
  *
  * Config space layout: header, MSI capability at 0x40 (64-bit, 1 vector),
- * PCIe endpoint capability at 0x50 on PCIe functions (4 KiB config space,
- * no extended capability).  BAR0 1 MiB and BAR2 4 KiB, 32-bit memory,
- * at host addresses derived from the function's place in the topology.
+ * PCIe endpoint capability at 0x50 and MSI-X capability at 0x90 on PCIe
+ * functions (4 KiB config space, no extended capability).  BAR0 1 MiB and
+ * BAR2 4 KiB, 32-bit memory, at host addresses derived from the
+ * function's place in the topology.
+ *
+ * MSI-X (PCIe functions only, the conventional ones are MSI-only): 4
+ * vectors, table at BAR0 0x80000 and PBA at BAR0 0x81000, clear of the
+ * edu registers (below 0x100) and its buffer (0x40000).  The host kernel
+ * owns the hardware table (the user reaches it only through SET_IRQS, and
+ * vfio-pci keeps BAR accesses off it, sim-device.c), so the table itself
+ * is not modelled; the PBA reads 0, as the kernel never leaves a vector
+ * masked and pending here.  Message control is the hardware's, read-only
+ * to the user (the kernel does not virtualize it): its enable bit reads 1
+ * while SET_IRQS has MSI-X on.  The edu interrupt is vector 0.
  */
 #include "qemu/osdep.h"
 #include <sys/mman.h>
@@ -40,6 +52,9 @@
 #define SIM_MSI_FLAGS_64BIT  0x0080
 #define SIM_EXP_CAP          0x50
 #define SIM_EXP_SIZEOF       0x3c
+#define SIM_MSIX_CAP         0x90
+#define SIM_MSIX_SIZEOF      12
+#define SIM_MSIX_CTRL_ENABLE 0x8000
 
 /* Config space ------------------------------------------------------------ */
 
@@ -100,7 +115,7 @@ static void config_build(SimDevice *d)
     if (d->pcie) {
         /* PCIe v2 endpoint, FLR capable, x1 at 2.5 GT/s */
         d->config[SIM_EXP_CAP] = PCI_CAP_ID_EXP;
-        d->config[SIM_EXP_CAP + 1] = 0;
+        d->config[SIM_EXP_CAP + 1] = SIM_MSIX_CAP;
         set_word(d, SIM_EXP_CAP + 0x02, 0x0002, 0);
         set_long(d, SIM_EXP_CAP + 0x04, 0x10008000, 0);
         set_word(d, SIM_EXP_CAP + 0x08, 0x2810, 0x7fff);
@@ -110,7 +125,15 @@ static void config_build(SimDevice *d)
         set_word(d, SIM_EXP_CAP + 0x28, 0x0000, 0xffff);
         set_long(d, SIM_EXP_CAP + 0x2c, 0x00000002, 0);
         set_word(d, SIM_EXP_CAP + 0x30, 0x0001, 0x000f);
-        G_STATIC_ASSERT(SIM_EXP_CAP + SIM_EXP_SIZEOF <= PCI_CONFIG_SPACE_SIZE);
+        G_STATIC_ASSERT(SIM_EXP_CAP + SIM_EXP_SIZEOF <= SIM_MSIX_CAP);
+
+        /* MSI-X: table size - 1, table and PBA in BAR0; nothing writable */
+        d->config[SIM_MSIX_CAP] = PCI_CAP_ID_MSIX;
+        d->config[SIM_MSIX_CAP + 1] = 0;
+        set_word(d, SIM_MSIX_CAP + 2, SIM_MSIX_VECTORS - 1, 0);
+        set_long(d, SIM_MSIX_CAP + 4, SIM_MSIX_TABLE | 0, 0);
+        set_long(d, SIM_MSIX_CAP + 8, SIM_MSIX_PBA | 0, 0);
+        G_STATIC_ASSERT(SIM_MSIX_CAP + SIM_MSIX_SIZEOF <= PCI_CONFIG_SPACE_SIZE);
     }
 }
 
@@ -123,6 +146,11 @@ uint32_t sim_func_config_read(SimDevice *d, uint32_t addr, unsigned len)
         /* the Interrupt Status bit follows the INTx line */
         if (addr + i == PCI_STATUS && sim_irq_intx_level(d)) {
             b |= PCI_STATUS_INTERRUPT;
+        }
+        /* MSI-X enable is the hardware's state, which SET_IRQS drives */
+        if (sim_func_has_msix(d) && addr + i == SIM_MSIX_CAP + 3 &&
+            d->irq_type == SIM_IRQ_MSIX) {
+            b |= SIM_MSIX_CTRL_ENABLE >> 8;
         }
         val |= (uint32_t)b << (8 * i);
     }
@@ -145,6 +173,34 @@ bool sim_func_mem_enabled(SimDevice *d)
 bool sim_func_master_enabled(SimDevice *d)
 {
     return pci_get_word(d->config + PCI_COMMAND) & PCI_COMMAND_MASTER;
+}
+
+bool sim_func_has_msix(SimDevice *d)
+{
+    return d->pcie;
+}
+
+/* BAR0 ------------------------------------------------------------------------ */
+
+static bool in_pba(SimDevice *d, uint64_t addr, unsigned size)
+{
+    return sim_func_has_msix(d) && addr < SIM_MSIX_PBA + 8 && addr + size > SIM_MSIX_PBA;
+}
+
+uint64_t sim_func_bar0_read(SimDevice *d, uint64_t addr, unsigned size)
+{
+    if (in_pba(d, addr, size)) {
+        return 0;               /* nothing pending */
+    }
+    return edu_core_mmio_read(&d->edu, addr, size);
+}
+
+void sim_func_bar0_write(SimDevice *d, uint64_t addr, uint64_t val, unsigned size)
+{
+    if (in_pba(d, addr, size)) {
+        return;                 /* read-only */
+    }
+    edu_core_mmio_write(&d->edu, addr, val, size);
 }
 
 /* The edu core's hooks ------------------------------------------------------ */

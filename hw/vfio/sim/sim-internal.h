@@ -36,6 +36,10 @@
 #define SIM_BAR0_SIZE      (1u << 20)
 #define SIM_BAR2_SIZE      0x1000u
 #define SIM_CONFIG_MAX     0x1000u  /* PCIe config space */
+/* MSI-X of PCIe functions: table and PBA in BAR0, clear of the edu registers and buffer */
+#define SIM_MSIX_VECTORS   4u
+#define SIM_MSIX_TABLE     0x80000u /* 16 bytes a vector */
+#define SIM_MSIX_PBA       0x81000u /* one QWORD */
 
 /* Permission bits of a mapping: the VFIO_DMA_MAP_FLAG_ values. */
 #define SIM_PERM_READ      VFIO_DMA_MAP_FLAG_READ    /* the device may read memory */
@@ -150,6 +154,7 @@ typedef enum SimIrqType {
     SIM_IRQ_NONE,
     SIM_IRQ_INTX,
     SIM_IRQ_MSI,
+    SIM_IRQ_MSIX,
 } SimIrqType;
 
 struct SimDevice {
@@ -177,6 +182,8 @@ struct SimDevice {
     int intx_unmask_fd;        /* VFIO_IRQ_SET_ACTION_UNMASK eventfd, or -1 */
     guint intx_unmask_watch;
     int msi_trigger;
+    int msix_trigger[SIM_MSIX_VECTORS];   /* per vector, -1: none */
+    unsigned msix_nvec;        /* vectors allocated by the enabling SET_IRQS */
     int err_trigger;
     int req_trigger;
 
@@ -252,6 +259,11 @@ void sim_func_reset(SimDevice *d);
 uint32_t sim_func_config_read(SimDevice *d, uint32_t addr, unsigned len);
 void sim_func_config_write(SimDevice *d, uint32_t addr, uint32_t val, unsigned len);
 bool sim_func_mem_enabled(SimDevice *d);
+/* Does the function have MSI-X (PCIe functions do)? */
+bool sim_func_has_msix(SimDevice *d);
+/* BAR0: the edu core, and on MSI-X functions the PBA (the table is the kernel's business). */
+uint64_t sim_func_bar0_read(SimDevice *d, uint64_t addr, unsigned size);
+void sim_func_bar0_write(SimDevice *d, uint64_t addr, uint64_t val, unsigned size);
 bool sim_func_master_enabled(SimDevice *d);
 
 /* sim-dma.c --------------------------------------------------------------- */

@@ -1,7 +1,20 @@
 /*
  * vfio-sim interrupts, as drivers/vfio/pci/vfio_pci_intrs.c exposes them:
  * VFIO_DEVICE_GET_IRQ_INFO and VFIO_DEVICE_SET_IRQS for INTx (1, maskable,
- * automasked), MSI (1 vector), MSI-X (none), ERR (PCIe only) and REQ.
+ * automasked), MSI (1 vector), MSI-X (4 vectors on PCIe functions, none on
+ * conventional ones), ERR (PCIe only) and REQ.
+ *
+ * One interrupt type at a time, as the kernel's irq_type: enabling INTx,
+ * MSI or MSI-X (a TRIGGER with eventfds) while another type is enabled
+ * fails with EINVAL; a TRIGGER of count 0 with DATA_NONE disables the type
+ * that is on, which leaves none.  MSI and MSI-X follow vfio_msi_enable()
+ * and vfio_msi_set_block(): the enabling call allocates start + count
+ * vectors (NORESIZE: later calls must stay within them), an eventfd of -1
+ * leaves its vector without a trigger, and a block that fails half way
+ * leaves its vectors without triggers.  The edu's interrupt is MSI vector
+ * 0 or MSI-X vector 0 while they are on; MSI-X masking is the user's
+ * business (the guest's table is emulated above us), the host side just
+ * signals the vector's eventfd when it has one.
  *
  * The kernel keeps a reference on every eventfd it is given; so does the
  * simulation (a dup), which is why those references count among the
@@ -82,7 +95,7 @@ static unsigned irq_count(SimDevice *d, unsigned index)
     case VFIO_PCI_MSI_IRQ_INDEX:
         return 1;
     case VFIO_PCI_MSIX_IRQ_INDEX:
-        return 0;
+        return sim_func_has_msix(d) ? SIM_MSIX_VECTORS : 0;
     case VFIO_PCI_ERR_IRQ_INDEX:
         return d->pcie ? 1 : 0;
     case VFIO_PCI_REQ_IRQ_INDEX:
@@ -96,8 +109,8 @@ static unsigned irq_count(SimDevice *d, unsigned index)
 
 bool sim_irq_intx_level(SimDevice *d)
 {
-    /* with MSI on, the function signals by message, never by its pin */
-    return d->edu.irq_status && d->irq_type != SIM_IRQ_MSI;
+    /* with MSI or MSI-X on, the function signals by message, never by its pin */
+    return d->edu.irq_status && d->irq_type != SIM_IRQ_MSI && d->irq_type != SIM_IRQ_MSIX;
 }
 
 /* The line is high: interrupt unless masked, then mask (automasked). */
@@ -232,57 +245,100 @@ static int intx_trigger_action(SimDevice *d, unsigned start, unsigned count, uin
     return 0;
 }
 
-/* MSI ----------------------------------------------------------------------------- */
+/* MSI and MSI-X: vfio_pci_set_msi_trigger() ---------------------------------------- */
 
-static void msi_disable(SimDevice *d)
+static unsigned msi_vectors(SimDevice *d, bool msix)
 {
-    eventfd_unref(d, &d->msi_trigger);
+    return msix ? d->msix_nvec : 1;
+}
+
+static int *vector_trigger(SimDevice *d, bool msix, unsigned vector)
+{
+    return msix ? &d->msix_trigger[vector] : &d->msi_trigger;
+}
+
+/* vfio_msi_disable(): every vector's trigger goes, the function has no interrupt type */
+static void msi_disable(SimDevice *d, bool msix)
+{
+    for (unsigned v = 0; v < (msix ? SIM_MSIX_VECTORS : 1); v++) {
+        eventfd_unref(d, vector_trigger(d, msix, v));
+    }
+    d->msix_nvec = 0;
     d->irq_type = SIM_IRQ_NONE;
 }
 
-static int msi_trigger_action(SimDevice *d, unsigned start, unsigned count, uint32_t flags,
-                              void *data)
+/* vfio_msi_set_vector_signal(): the old trigger goes first; fd < 0 leaves none */
+static int set_vector_signal(SimDevice *d, bool msix, unsigned vector, int32_t fd)
 {
-    bool was_on = d->irq_type == SIM_IRQ_MSI;
+    int *slot = vector_trigger(d, msix, vector);
+
+    eventfd_unref(d, slot);
+    return fd < 0 ? 0 : eventfd_ref(d, fd, slot);
+}
+
+/*
+ * vfio_msi_set_block(): only within the vectors allocated at enable (no
+ * dynamic MSI-X allocation: NORESIZE); when one fails, those of the block
+ * already set lose their trigger again.
+ */
+static int set_block(SimDevice *d, bool msix, unsigned start, unsigned count,
+                     const int32_t *fds)
+{
+    unsigned nvec = msi_vectors(d, msix), v;
+    int ret = 0;
+
+    if (start >= nvec || start + count > nvec) {
+        return -EINVAL;
+    }
+    for (v = start; v < start + count && !ret; v++) {
+        ret = set_vector_signal(d, msix, v, fds[v - start]);
+    }
+    if (ret) {
+        for (unsigned i = start; i < v; i++) {
+            set_vector_signal(d, msix, i, -1);
+        }
+    }
+    return ret;
+}
+
+static int msi_trigger_action(SimDevice *d, bool msix, unsigned start, unsigned count,
+                              uint32_t flags, void *data)
+{
+    SimIrqType type = msix ? SIM_IRQ_MSIX : SIM_IRQ_MSI;
+    bool was_on = d->irq_type == type;
+    int ret;
 
     if (was_on && !count && (flags & VFIO_IRQ_SET_DATA_NONE)) {
-        msi_disable(d);
+        msi_disable(d, msix);
         return 0;
     }
     if (!was_on && d->irq_type != SIM_IRQ_NONE) {
-        return -EINVAL;         /* INTx still enabled */
+        return -EINVAL;         /* another interrupt type is still enabled */
     }
     if (flags & VFIO_IRQ_SET_DATA_EVENTFD) {
-        int32_t *fds = data;
-
-        if (!was_on) {
-            if (!count) {
-                return -EINVAL; /* pci_alloc_irq_vectors() of no vector */
-            }
-            d->irq_type = SIM_IRQ_MSI;
+        if (was_on) {
+            return set_block(d, msix, start, count, data);
         }
-        /* one vector: only index 0 can be in [start, start + count) */
-        if (count) {
-            int ref = -1;
-            if (fds[0] >= 0) {
-                int ret = eventfd_ref(d, fds[0], &ref);
-                if (ret < 0) {
-                    if (!was_on) {
-                        msi_disable(d);
-                    }
-                    return ret;
-                }
-            }
-            eventfd_unref(d, &d->msi_trigger);
-            d->msi_trigger = ref;
+        /* vfio_msi_enable(): start + count vectors, or none at all */
+        if (!(start + count)) {
+            return -EINVAL;     /* pci_alloc_irq_vectors() of no vector */
         }
-        return 0;
+        d->irq_type = type;
+        d->msix_nvec = msix ? start + count : 0;
+        ret = set_block(d, msix, start, count, data);
+        if (ret < 0) {
+            msi_disable(d, msix);
+        }
+        return ret;
     }
     if (!was_on) {
         return -EINVAL;
     }
-    if (count && ((flags & VFIO_IRQ_SET_DATA_NONE) || *(uint8_t *)data)) {
-        signal_fd(d, d->msi_trigger, "msi loopback");
+    /* loopback: DATA_NONE, or DATA_BOOL true, signals the vector's eventfd */
+    for (unsigned v = start; v < start + count && v < msi_vectors(d, msix); v++) {
+        if ((flags & VFIO_IRQ_SET_DATA_NONE) || ((uint8_t *)data)[v - start]) {
+            signal_fd(d, *vector_trigger(d, msix, v), msix ? "msix loopback" : "msi loopback");
+        }
     }
     return 0;
 }
@@ -406,7 +462,8 @@ int sim_irq_set(SimDevice *d, struct vfio_irq_set *set)
     case VFIO_PCI_MSIX_IRQ_INDEX:
         /* MSI masking was never exported: only TRIGGER */
         if ((set->flags & VFIO_IRQ_SET_ACTION_TYPE_MASK) == VFIO_IRQ_SET_ACTION_TRIGGER) {
-            return msi_trigger_action(d, set->start, set->count, set->flags, set->data);
+            return msi_trigger_action(d, set->index == VFIO_PCI_MSIX_IRQ_INDEX, set->start,
+                                      set->count, set->flags, set->data);
         }
         break;
     case VFIO_PCI_ERR_IRQ_INDEX:
@@ -430,10 +487,17 @@ int sim_irq_set(SimDevice *d, struct vfio_irq_set *set)
 
 void sim_irq_raise(SimDevice *d)
 {
-    if (d->irq_type == SIM_IRQ_MSI) {
+    switch (d->irq_type) {
+    case SIM_IRQ_MSI:
         signal_fd(d, d->msi_trigger, "msi");
-    } else {
+        break;
+    case SIM_IRQ_MSIX:
+        /* the edu has one interrupt: vector 0, allocated whenever MSI-X is on */
+        signal_fd(d, d->msix_trigger[0], "msix");
+        break;
+    default:
         intx_fire(d);
+        break;
     }
 }
 
@@ -441,8 +505,8 @@ void sim_irq_disable_all(SimDevice *d)
 {
     if (d->irq_type == SIM_IRQ_INTX) {
         intx_disable(d);
-    } else if (d->irq_type == SIM_IRQ_MSI) {
-        msi_disable(d);
+    } else if (d->irq_type == SIM_IRQ_MSI || d->irq_type == SIM_IRQ_MSIX) {
+        msi_disable(d, d->irq_type == SIM_IRQ_MSIX);
     }
     eventfd_unref(d, &d->err_trigger);
     eventfd_unref(d, &d->req_trigger);

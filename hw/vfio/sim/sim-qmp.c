@@ -28,7 +28,7 @@
  *     "groups": [{ "group", "viable", "open", "container" (index or -1),
  *         "frozen", "eacces",
  *         "devices": [{"name", "driver", "pcie", "open-count", "irq-type"
- *                      ("none"|"intx"|"msi"), "dma-ok", "dma-faults",
+ *                      ("none"|"intx"|"msi"|"msix"), "dma-ok", "dma-faults",
  *                      "dma-refused", "irqs-signalled"}] }] }
  *   sPAPR mappings are runs of TCEs contiguous in IOVA and memory with one
  *   permission; "gpa" is the host address minus the current machine's RAM
@@ -108,7 +108,8 @@ gboolean vfio_sim_set_eacces(VfioSim *sim, int group, bool on, GError **errp)
 
 static const char *irq_type_name(SimIrqType t)
 {
-    return t == SIM_IRQ_INTX ? "intx" : t == SIM_IRQ_MSI ? "msi" : "none";
+    return t == SIM_IRQ_INTX ? "intx" : t == SIM_IRQ_MSI ? "msi" :
+           t == SIM_IRQ_MSIX ? "msix" : "none";
 }
 
 static JsonObject *container_json(SimContainer *c)

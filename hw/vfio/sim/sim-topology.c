@@ -122,6 +122,9 @@ static SimDevice *device_new(SimGroup *g, GKeyFile *kf, const char *name, GError
     d->driver = g_strdup("vfio-pci");
     d->bar2_fd = -1;
     d->intx_trigger = d->intx_unmask_fd = d->msi_trigger = -1;
+    for (unsigned i = 0; i < SIM_MSIX_VECTORS; i++) {
+        d->msix_trigger[i] = -1;
+    }
     d->err_trigger = d->req_trigger = -1;
     if (g_key_file_has_group(kf, section)) {
         if (!check_keys(kf, section, keys, errp)) {

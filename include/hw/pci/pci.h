@@ -135,7 +135,9 @@ struct PCIDeviceClass {
     void (*config_write)(PCIDevice *dev, uint32_t addr, uint32_t val, int len);
     /*
      * The platform reprogrammed MSI or MSI-X (msi_set_message,
-     * msix_set_message): a passthrough device must rewire its host vectors.
+     * msix_set_message), or the guest changed the address or data of an
+     * MSI-X table entry: a passthrough device must rewire its host vectors.
+     * (Guest writes to the MSI/MSI-X capabilities go through config_write.)
      */
     void (*msi_changed)(PCIDevice *dev);
 };

@@ -15,6 +15,7 @@
 #define IS_VFIO_PCI(o) (G_TYPE_CHECK_INSTANCE_TYPE((o), vfio_pci_get_type()))
 
 #define VFIO_PCI_MAX_MSI 32
+#define VFIO_PCI_MSIX_CAP_SIZE 12u
 
 typedef struct VfioRegion {
     uint64_t size;
@@ -48,6 +49,10 @@ struct VfioPciDevice {
     int msi_fd[VFIO_PCI_MAX_MSI];
     guint msi_watch[VFIO_PCI_MAX_MSI];
     unsigned msi_nvec;
+    uint8_t host_msix_cap;             /* the host's MSI-X capability, 0 if none */
+    int *msix_fd;                      /* per table entry: eventfd, -1 if not in use */
+    guint *msix_watch;
+    bool msix_on;                      /* MSI-X enabled on the host */
 };
 
 GType vfio_pci_get_type(void);

@@ -41,9 +41,27 @@
  * device 0x11e8, revision 0x10, class 0x00ff; BAR0 1 MiB of registers
  * (read/write only: they have side effects), BAR2 4 KiB of plain RAM
  * (mmap-able), an MSI capability (1 vector, 64-bit), INTA, and for PCIe
- * functions a PCIe endpoint capability with 4 KiB of config space.  Edu
- * DMA uses 64-bit bus addresses, goes through the container's IOMMU and
+ * functions a PCIe endpoint capability with 4 KiB of config space and an
+ * MSI-X capability at 0x90: 4 vectors, table at BAR0 0x80000, PBA at BAR0
+ * 0x81000 (the conventional function of group 3 has MSI only).  Edu DMA
+ * uses 64-bit bus addresses, goes through the container's IOMMU and
  * completes 100 ms of virtual time after it starts (system/clock.h).
+ *
+ * Interrupts (hw/vfio/sim/sim-irq.c): VFIO_DEVICE_GET_IRQ_INFO gives INTx
+ * 1 (maskable, automasked), MSI 1, MSI-X 4 on PCIe functions and 0 on
+ * conventional ones, ERR 1 (PCIe only), REQ 1.  VFIO_DEVICE_SET_IRQS
+ * TRIGGER with eventfds enables INTx, MSI or MSI-X, one type at a time
+ * as the kernel's vfio-pci: enabling one while another is enabled fails
+ * with EINVAL; a TRIGGER with DATA_NONE and count 0 disables the type
+ * that is on (leaving none).  MSI/MSI-X allocate start + count vectors
+ * when enabled (NORESIZE: later calls must stay within them) and an
+ * eventfd of -1 leaves a vector without a trigger.  The edu's interrupt
+ * is the INTx line, or MSI vector 0, or MSI-X vector 0: the host side only
+ * signals that vector's eventfd (the guest-visible MSI-X table and its
+ * masking are the VMM's).  BAR accesses to the MSI-X table read all ones
+ * and drop writes, as vfio_pci_bar_rw() keeps the user off it; the PBA
+ * reads 0.  The MSI-X enable bit of the config space is read-only and
+ * reads 1 while MSI-X is enabled through SET_IRQS.
  *
  * IOMMU backends: iommu-type=spapr-tce-v2 is the POWER sPAPR TCE driver
  * (VFIO_SPAPR_TCE_IOMMU and VFIO_SPAPR_TCE_v2_IOMMU, 2 windows, default
@@ -75,7 +93,10 @@
  *   - GROUP_SET_CONTAINER with an open descriptor that is no container
  *     fails with EINVAL (kernels without iommufd; with it: EBADFD);
  *   - GROUP_GET_DEVICE_FD takes the plain name, no " vf_token=" suffix;
- *   - an INTx unmask eventfd is serviced from the GLib main context.
+ *   - an INTx unmask eventfd is serviced from the GLib main context;
+ *   - MSI-X vectors are allocated all at enable, as kernels before 6.5 or
+ *     without dynamic MSI-X do (no growing without disabling first);
+ *   - the hardware MSI-X table behind the kernel is not modelled.
  */
 #ifndef HW_VFIO_VFIO_SIM_H
 #define HW_VFIO_VFIO_SIM_H
