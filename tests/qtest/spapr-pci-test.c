@@ -831,7 +831,7 @@ static void test_msi_bad_function(void)
     QTestState *qts = start("-device edu,addr=3.0");
     uint32_t rets[4], irq;
 
-    /* 0 (query) and 2 (reset) are not implemented; edu has no MSI-X (4) */
+    /* 0 (query) and 2 (reset) are refused with -3 as in QEMU; edu has no MSI-X (4) */
     g_assert_cmpint(change_msi(qts, 0, EDU_DEVFN, 0, 1, rets), ==, RTAS_PARAM_ERROR);
     g_assert_cmpint(change_msi(qts, 0, EDU_DEVFN, 2, 1, rets), ==, RTAS_PARAM_ERROR);
     g_assert_cmpint(change_msi(qts, 0, EDU_DEVFN, 4, 1, rets), ==, RTAS_PARAM_ERROR);
