@@ -10,7 +10,8 @@
  * exits 0 when the machine quit cleanly.
  */
 #include "libqtest.h"
-#include "libqos/spapr.h"
+#include "libqos/edu.h"
+#include "libqos/vfio-sim.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -20,21 +21,10 @@
              "-device spapr-pci-vfio-host-bridge,id=vphb1,index=1,iommu=1,vfio-sim=sim0 " \
              "-device spapr-pci-vfio-host-bridge,id=vphb2,index=2,iommu=2,vfio-sim=sim0"
 #define PHB 1
-#define MMIO SPAPR_PCI_MEM32_CPU(PHB)
-#define H_PUT_TCE 0x20
 
 static void heading(const char *title)
 {
     printf("\n== %s ==\n", title);
-}
-
-static JsonObject *qmp_ret(QTestState *qts, const char *cmd)
-{
-    JsonObject *rsp = qtest_qmp(qts, "%s", cmd);
-    JsonObject *ret = json_object_ref(json_node_get_object(qmp_rsp_return(rsp)));
-
-    json_object_unref(rsp);
-    return ret;
 }
 
 static JsonArray *qmp_array(QTestState *qts, const char *cmd)
@@ -89,32 +79,6 @@ static void show_phbs(QTestState *qts)
         }
     }
     json_array_unref(phbs);
-}
-
-/* edu registers are little-endian; qtest speaks the big-endian CPU's values */
-static uint32_t edu_readl(QTestState *qts, uint32_t reg)
-{
-    return __builtin_bswap32(qtest_readl(qts, MMIO + reg));
-}
-
-static void edu_writeq(QTestState *qts, uint32_t reg, uint64_t v)
-{
-    qtest_writeq(qts, MMIO + reg, __builtin_bswap64(v));
-}
-
-static void edu_dma(QTestState *qts, uint64_t src, uint64_t dst, uint64_t len, int to_ram)
-{
-    edu_writeq(qts, 0x80, src);
-    edu_writeq(qts, 0x88, dst);
-    edu_writeq(qts, 0x90, len);
-    edu_writeq(qts, 0x98, 1 | (to_ram ? 2 : 0));
-    qtest_clock_step(qts, 200 * 1000 * 1000);       /* the device works for 100 ms */
-}
-
-static int64_t put_tce(QTestState *qts, uint64_t ioba, uint64_t tce)
-{
-    uint64_t a[] = { SPAPR_LIOBN(PHB, 0), ioba, tce };
-    return qtest_hcall(qts, H_PUT_TCE, 3, a, NULL, 0, NULL);
 }
 
 static void show_text(QTestState *qts, uint64_t gpa, size_t len)
@@ -181,7 +145,7 @@ int main(int argc, char **argv)
     static const char message[] = "Hello from guest RAM, through TCEs and VFIO!";
     uint64_t src = 0x1000000, dst = 0x1001000, faults_before;
     QTestState *qts;
-    JsonObject *sim, *rsp;
+    JsonObject *dev, *rsp;
     int status;
 
     printf("qemu-system-ppc64 %s\n", ARGS);
@@ -191,42 +155,35 @@ int main(int argc, char **argv)
     show_phbs(qts);
 
     heading("The guest sets up the device behind PHB 1 (config space through RTAS)");
-    qrtas_cfg_write(qts, PHB, 0, 0x10, 4, SPAPR_PCI_BUS_MEM32);  /* BAR0 */
-    qrtas_cfg_write(qts, PHB, 0, 0x04, 2, 0x6);                  /* memory + bus master */
+    qedu_setup(qts, PHB, 0);             /* BAR0, memory + bus master */
     printf("    BAR0 at PCI 0x80000000 (CPU 0x%" G_GINT64_MODIFIER "x); edu id register: 0x%08x\n",
-           (uint64_t)MMIO, edu_readl(qts, 0));
+           (uint64_t)QEDU_BAR0(PHB), qedu_readl(qts, PHB, EDU_REG_ID));
 
     heading("The guest maps two TCEs in PHB 1's default window (H_PUT_TCE)");
     printf("    bus 0x5000 -> RAM 0x%" G_GINT64_MODIFIER "x: ret %" G_GINT64_FORMAT "\n", src,
-           put_tce(qts, 0x5000, src | 3));
+           qos_h_put_tce(qts, SPAPR_LIOBN(PHB, 0), 0x5000, src | 3));
     printf("    bus 0x6000 -> RAM 0x%" G_GINT64_MODIFIER "x: ret %" G_GINT64_FORMAT "\n", dst,
-           put_tce(qts, 0x6000, dst | 3));
+           qos_h_put_tce(qts, SPAPR_LIOBN(PHB, 0), 0x6000, dst | 3));
 
     heading("The device DMAs through them: RAM -> device -> RAM");
     qtest_memwrite(qts, src, message, sizeof(message));
     qtest_memset(qts, dst, 0, 64);
     show_text(qts, src, sizeof(message));
-    edu_dma(qts, 0x5000, 0x40000, sizeof(message), 0);
-    edu_dma(qts, 0x40000, 0x6000, sizeof(message), 1);
+    qedu_dma(qts, PHB, 0x5000, EDU_DMA_BUF, sizeof(message), false);
+    qedu_dma(qts, PHB, EDU_DMA_BUF, 0x6000, sizeof(message), true);
     printf("  after the device copied it to bus address 0x6000:\n");
     show_text(qts, dst, sizeof(message));
 
     heading("A DMA to a bus address the guest did not map: the host IOMMU refuses it");
-    sim = qmp_ret(qts, "{\"execute\": \"x-vfio-sim-query\", \"arguments\": {\"sim\": \"sim0\"}}");
-    faults_before = json_object_get_int_member(
-        json_array_get_object_element(json_object_get_array_member(
-            json_array_get_object_element(json_object_get_array_member(sim, "groups"), 0),
-            "devices"), 0), "dma-faults");
-    json_object_unref(sim);
+    dev = qvfio_sim_device(qts, "sim0", "0000:01:00.0");
+    faults_before = json_object_get_int_member(dev, "dma-faults");
+    json_object_unref(dev);
     qtest_memset(qts, 0x2000000, 0x55, 64);
-    edu_dma(qts, 0x40000, 0x7000, sizeof(message), 1);
-    sim = qmp_ret(qts, "{\"execute\": \"x-vfio-sim-query\", \"arguments\": {\"sim\": \"sim0\"}}");
+    qedu_dma(qts, PHB, EDU_DMA_BUF, 0x7000, sizeof(message), true);
+    dev = qvfio_sim_device(qts, "sim0", "0000:01:00.0");
     printf("    host IOMMU faults for 0000:01:00.0: %" G_GINT64_FORMAT " -> %" G_GINT64_FORMAT
-           "\n", faults_before,
-           json_object_get_int_member(json_array_get_object_element(json_object_get_array_member(
-               json_array_get_object_element(json_object_get_array_member(sim, "groups"), 0),
-               "devices"), 0), "dma-faults"));
-    json_object_unref(sim);
+           "\n", faults_before, json_object_get_int_member(dev, "dma-faults"));
+    json_object_unref(dev);
 
     heading("query-spapr-phbs: guest windows and host mappings now");
     show_phbs(qts);

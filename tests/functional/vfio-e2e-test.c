@@ -131,17 +131,8 @@ static int64_t put_tce(unsigned win, uint64_t ioba, uint64_t tce)
 /* This PHB's entry of query-spapr-phbs (a new reference). */
 static JsonObject *query_phb(void)
 {
-    JsonObject *rsp = qtest_qmp(qts, "{\"execute\": \"query-spapr-phbs\"}");
-    JsonArray *phbs = json_node_get_array(qmp_rsp_return(rsp));
-    JsonObject *found = NULL;
+    JsonObject *found = qos_phb_info(qts, PHB);
 
-    for (guint i = 0; i < json_array_get_length(phbs); i++) {
-        JsonObject *p = json_array_get_object_element(phbs, i);
-        if (json_object_get_int_member(p, "index") == PHB) {
-            found = json_object_ref(p);
-        }
-    }
-    json_object_unref(rsp);
     g_assert_nonnull(found);
     return found;
 }

@@ -16,7 +16,8 @@
  * (unisolate again), device_add errors that leave nothing behind.
  * Leaks: 100 plug/unplug cycles with the process's fds and RSS compared.
  */
-#include "libqos/spapr.h"
+#include "libqos/edu.h"
+#include "libqos/vfio-sim.h"
 
 #include <libfdt.h>
 #include <string.h>
@@ -24,18 +25,9 @@
 
 #define H_SUCCESS 0
 #define H_PARAMETER (-4)
-#define H_GET_TCE 0x1C
-#define H_PUT_TCE 0x20
 #define TCE_RW 3ull
 
 #define RTAS_PARAM_ERROR (-3)
-
-#define DRC_PHB(i) (0x20000000u | (i))
-#define SENSOR_ENTITY 9003
-#define IND_ISOLATION 9001
-#define IND_ALLOCATION 9003
-#define SENSE_PRESENT 1
-#define SENSE_UNUSABLE 2
 
 #define EPOW_MASK 0x40000000u
 #define HOTPLUG_MASK 0x10000000u
@@ -54,11 +46,7 @@
 
 #define EMU 2               /* index of the emulated PHB */
 #define VIDX 3              /* index of the VFIO PHB */
-#define GROUP 1             /* its host group: one PCIe edu function */
-
-/* edu (docs/specs/edu.rst) behind the VFIO PHB, slot 0 */
-#define EDU_MMIO(index) SPAPR_PCI_MEM32_CPU(index)
-#define EDU_DMA_BUF 0x40000
+#define GROUP 1             /* its host group: one PCIe edu function, slot 0 */
 
 static QTestState *start(void)
 {
@@ -131,68 +119,14 @@ static void assert_not_deleted(QTestState *qts)
     g_assert_null(qtest_qmp_event_ref(qts, "DEVICE_DELETED"));
 }
 
-static JsonObject *sim_query(QTestState *qts)
-{
-    JsonObject *rsp = qtest_qmp(qts, "{\"execute\": \"x-vfio-sim-query\", \"arguments\": "
-                                "{\"sim\": \"sim0\"}}");
-    JsonObject *r = json_object_ref(json_node_get_object(qmp_rsp_return(rsp)));
-
-    json_object_unref(rsp);
-    return r;
-}
-
-static int64_t sim_open_fds(QTestState *qts)
-{
-    JsonObject *q = sim_query(qts);
-    int64_t n = json_object_get_int_member(q, "open-fds");
-
-    json_object_unref(q);
-    return n;
-}
-
-static unsigned sim_containers(QTestState *qts)
-{
-    JsonObject *q = sim_query(qts);
-    unsigned n = json_array_get_length(json_object_get_array_member(q, "containers"));
-
-    json_object_unref(q);
-    return n;
-}
-
-/* The PHB @index in query-spapr-phbs (a new reference), or NULL */
-static JsonObject *phb_info(QTestState *qts, unsigned index)
-{
-    JsonObject *rsp = qtest_qmp(qts, "{\"execute\": \"query-spapr-phbs\"}");
-    JsonArray *a = json_node_get_array(qmp_rsp_return(rsp));
-    JsonObject *found = NULL;
-
-    for (guint i = 0; i < json_array_get_length(a); i++) {
-        JsonObject *o = json_array_get_object_element(a, i);
-        if (json_object_get_int_member(o, "index") == index) {
-            found = json_object_ref(o);
-        }
-    }
-    json_object_unref(rsp);
-    return found;
-}
-
 static bool phb_listed(QTestState *qts, unsigned index)
 {
-    JsonObject *o = phb_info(qts, index);
+    JsonObject *o = qos_phb_info(qts, index);
 
     if (o) {
         json_object_unref(o);
     }
     return o != NULL;
-}
-
-static unsigned count_phbs(QTestState *qts)
-{
-    JsonObject *rsp = qtest_qmp(qts, "{\"execute\": \"query-spapr-phbs\"}");
-    unsigned n = json_array_get_length(json_node_get_array(qmp_rsp_return(rsp)));
-
-    json_object_unref(rsp);
-    return n;
 }
 
 /* query-pci: the buses, one per PHB in index order (a new reference) */
@@ -242,45 +176,13 @@ static long proc_rss_kib(QTestState *qts)
 
 /* The guest: RTAS ---------------------------------------------------------------- */
 
-static int32_t check_exception(QTestState *qts, uint32_t mask)
-{
-    uint32_t args[6] = { 0, 0, mask, 0, (uint32_t)LOG_BUF, 2048 }, rets[1];
-
-    g_assert_cmpuint(qrtas_call(qts, "check-exception", 6, args, 1, rets), ==, 0);
-    return (int32_t)rets[0];
-}
-
-static int32_t sensor(QTestState *qts, uint32_t index, uint32_t *state)
-{
-    uint32_t args[2] = { SENSOR_ENTITY, index }, rets[2];
-
-    g_assert_cmpuint(qrtas_call(qts, "get-sensor-state", 2, args, 2, rets), ==, 0);
-    *state = rets[1];
-    return (int32_t)rets[0];
-}
-
 static uint32_t sense(QTestState *qts, unsigned phb_index)
 {
     uint32_t s;
 
-    g_assert_cmpint(sensor(qts, DRC_PHB(phb_index), &s), ==, 0);
+    g_assert_cmpint(qrtas_get_sensor_state(qts, QOS_SENSOR_ENTITY, QOS_DRC_PHB(phb_index), &s),
+                    ==, 0);
     return s;
-}
-
-static int32_t indicator(QTestState *qts, uint32_t type, uint32_t index, uint32_t state)
-{
-    uint32_t args[3] = { type, index, state }, rets[1];
-
-    g_assert_cmpuint(qrtas_call(qts, "set-indicator", 3, args, 1, rets), ==, 0);
-    return (int32_t)rets[0];
-}
-
-static int32_t configure_connector(QTestState *qts, uint64_t wa)
-{
-    uint32_t args[2] = { (uint32_t)wa, wa >> 32 }, rets[1];
-
-    g_assert_cmpuint(qrtas_call(qts, "ibm,configure-connector", 2, args, 1, rets), ==, 0);
-    return (int32_t)rets[0];
 }
 
 static uint32_t be32(const uint8_t *p)
@@ -295,9 +197,9 @@ static void expect_hp_event(QTestState *qts, uint8_t action, unsigned index)
     const uint8_t *hp = log + 8 + 88;
 
     /* the hot-plug class does not see it: it is on the EPOW source (no CAS) */
-    g_assert_cmpint(check_exception(qts, HOTPLUG_MASK), ==, 1);
+    g_assert_cmpint(qrtas_check_exception(qts, HOTPLUG_MASK, LOG_BUF, 2048), ==, 1);
     qtest_memset(qts, LOG_BUF, 0xee, sizeof(log) + 4);
-    g_assert_cmpint(check_exception(qts, EPOW_MASK), ==, 0);
+    g_assert_cmpint(qrtas_check_exception(qts, EPOW_MASK, LOG_BUF, 2048), ==, 0);
     qtest_memread(qts, LOG_BUF, log, sizeof(log));
     g_assert_cmphex(be32(log), ==, HP_SUMMARY);
     g_assert_cmpuint(be32(log + 4), ==, 108);
@@ -317,7 +219,7 @@ static void expect_hp_event(QTestState *qts, uint8_t action, unsigned index)
     g_assert_cmpuint(hp[8], ==, HP_TYPE_PHB);
     g_assert_cmpuint(hp[9], ==, action);
     g_assert_cmpuint(hp[10], ==, HP_ID_DRC_INDEX);
-    g_assert_cmphex(be32(hp + 12), ==, DRC_PHB(index));
+    g_assert_cmphex(be32(hp + 12), ==, QOS_DRC_PHB(index));
     /* nothing past the log */
     qtest_memread(qts, LOG_BUF + sizeof(log), log, 4);
     g_assert_cmphex(log[0], ==, 0xee);
@@ -325,7 +227,7 @@ static void expect_hp_event(QTestState *qts, uint8_t action, unsigned index)
 
 static void expect_no_event(QTestState *qts)
 {
-    g_assert_cmpint(check_exception(qts, 0xffffffff), ==, 1);
+    g_assert_cmpint(qrtas_check_exception(qts, 0xffffffff, LOG_BUF, 2048), ==, 1);
 }
 
 /*
@@ -340,8 +242,8 @@ static void cc_walk(QTestState *qts, unsigned index, GHashTable *props)
     int ret, steps = 0;
 
     do {
-        qos_stl_be(qts, CC_WA, DRC_PHB(index));
-        ret = configure_connector(qts, CC_WA);
+        qos_stl_be(qts, CC_WA, QOS_DRC_PHB(index));
+        ret = qrtas_configure_connector(qts, CC_WA);
         g_assert_cmpint(++steps, <, 1000);
         switch (ret) {
         case 2:         /* next child: its name at the offset in word 2 */
@@ -396,19 +298,19 @@ static GHashTable *props_new(void)
 /* What Linux does on an add event: DRC usable, unisolated, configured */
 static void guest_bring_up(QTestState *qts, unsigned index, GHashTable *props)
 {
-    g_assert_cmpuint(sense(qts, index), ==, SENSE_UNUSABLE);
-    g_assert_cmpint(indicator(qts, IND_ALLOCATION, DRC_PHB(index), 1), ==, 0);
-    g_assert_cmpuint(sense(qts, index), ==, SENSE_PRESENT);
-    g_assert_cmpint(indicator(qts, IND_ISOLATION, DRC_PHB(index), 1), ==, 0);
+    g_assert_cmpuint(sense(qts, index), ==, QOS_SENSE_UNUSABLE);
+    g_assert_cmpint(qrtas_set_indicator(qts, QOS_IND_ALLOCATION, QOS_DRC_PHB(index), 1), ==, 0);
+    g_assert_cmpuint(sense(qts, index), ==, QOS_SENSE_PRESENT);
+    g_assert_cmpint(qrtas_set_indicator(qts, QOS_IND_ISOLATION, QOS_DRC_PHB(index), 1), ==, 0);
     cc_walk(qts, index, props);
-    g_assert_cmpuint(sense(qts, index), ==, SENSE_PRESENT);
+    g_assert_cmpuint(sense(qts, index), ==, QOS_SENSE_PRESENT);
 }
 
 /* ... and on a remove event: isolated, then unusable (which releases it) */
 static void guest_release(QTestState *qts, unsigned index)
 {
-    g_assert_cmpint(indicator(qts, IND_ISOLATION, DRC_PHB(index), 0), ==, 0);
-    g_assert_cmpint(indicator(qts, IND_ALLOCATION, DRC_PHB(index), 0), ==, 0);
+    g_assert_cmpint(qrtas_set_indicator(qts, QOS_IND_ISOLATION, QOS_DRC_PHB(index), 0), ==, 0);
+    g_assert_cmpint(qrtas_set_indicator(qts, QOS_IND_ALLOCATION, QOS_DRC_PHB(index), 0), ==, 0);
 }
 
 /* dumpdtb ---------------------------------------------------------------------------- */
@@ -513,7 +415,7 @@ static void check_fragment(GHashTable *cc, unsigned index)
 {
     g_assert_cmphex(prop_cell(cc, "/ibm,dma-window", 0), ==, SPAPR_LIOBN(index, 0));
     g_assert_cmphex(prop_cell(cc, "/ibm,dma-window", 4), ==, 0x40000000);   /* 1 GiB at 0 */
-    g_assert_cmphex(prop_cell(cc, "/ibm,my-drc-index", 0), ==, DRC_PHB(index));
+    g_assert_cmphex(prop_cell(cc, "/ibm,my-drc-index", 0), ==, QOS_DRC_PHB(index));
     g_assert_cmphex(prop_cell(cc, "/reg", 1), ==, (uint32_t)SPAPR_BUID(index));
     g_assert_cmphex(prop_cell(cc, "/ranges", 7 + 4), ==, (uint32_t)SPAPR_PCI_MEM32_CPU(index));
     g_assert_nonnull(g_hash_table_lookup(cc, "/ibm,ddw-applicable"));
@@ -522,57 +424,15 @@ static void check_fragment(GHashTable *cc, unsigned index)
 
 /* TCEs, DMA -------------------------------------------------------------------------- */
 
-static int64_t put_tce(QTestState *qts, unsigned index, uint64_t ioba, uint64_t tce)
-{
-    uint64_t a[] = { SPAPR_LIOBN(index, 0), ioba, tce };
-
-    return qtest_hcall(qts, H_PUT_TCE, 3, a, NULL, 0, NULL);
-}
-
-static int64_t get_tce(QTestState *qts, unsigned index, uint64_t ioba, uint64_t *tce)
-{
-    uint64_t a[] = { SPAPR_LIOBN(index, 0), ioba }, out[1] = { 0 };
-    int n = 0;
-    int64_t r = qtest_hcall(qts, H_GET_TCE, 2, a, out, 1, &n);
-
-    *tce = out[0];
-    return r;
-}
-
-static void edu_writeq(QTestState *qts, unsigned index, uint32_t reg, uint64_t v)
-{
-    qtest_writeq(qts, EDU_MMIO(index) + reg, __builtin_bswap64(v));
-}
-
-static uint32_t edu_readl(QTestState *qts, unsigned index, uint32_t reg)
-{
-    return __builtin_bswap32(qtest_readl(qts, EDU_MMIO(index) + reg));
-}
-
-static void edu_dma(QTestState *qts, unsigned index, uint64_t src, uint64_t dst, uint64_t len,
-                    bool to_ram)
-{
-    edu_writeq(qts, index, 0x80, src);
-    edu_writeq(qts, index, 0x88, dst);
-    edu_writeq(qts, index, 0x90, len);
-    edu_writeq(qts, index, 0x98, 1 | (to_ram ? 2 : 0));
-    qtest_clock_step(qts, 200 * 1000 * 1000);
-}
-
 /* The container's host mappings as "iova:size:gpa;..." (NULL: no container) */
 static char *host_mappings(QTestState *qts)
 {
-    JsonObject *q = sim_query(qts);
-    JsonArray *cs = json_object_get_array_member(q, "containers");
+    g_autoptr(JsonArray) maps = qvfio_sim_mappings(qts, "sim0");
     GString *s;
-    JsonArray *maps;
 
-    if (!json_array_get_length(cs)) {
-        json_object_unref(q);
+    if (!maps) {
         return NULL;
     }
-    g_assert_cmpuint(json_array_get_length(cs), ==, 1);
-    maps = json_object_get_array_member(json_array_get_object_element(cs, 0), "mappings");
     s = g_string_new("");
     for (guint i = 0; i < json_array_get_length(maps); i++) {
         JsonObject *m = json_array_get_object_element(maps, i);
@@ -582,7 +442,6 @@ static char *host_mappings(QTestState *qts)
                                json_object_get_int_member(m, "size"),
                                json_object_get_int_member(m, "gpa"));
     }
-    json_object_unref(q);
     return g_string_free(s, FALSE);
 }
 
@@ -597,9 +456,8 @@ static void vfio_dma_works(QTestState *qts, unsigned index, uint8_t seed)
     g_autofree char *maps = NULL;
     uint64_t tce;
 
-    g_assert_cmpint(qrtas_cfg_write(qts, index, 0, 0x10, 4, SPAPR_PCI_BUS_MEM32), ==, 0);
-    g_assert_cmpint(qrtas_cfg_write(qts, index, 0, 0x04, 2, 0x6), ==, 0);
-    g_assert_cmphex(edu_readl(qts, index, 0), ==, 0x010000ed);
+    qedu_setup(qts, index, 0);
+    g_assert_cmphex(qedu_readl(qts, index, 0), ==, 0x010000ed);
     for (unsigned i = 0; i < sizeof(pattern); i++) {
         pattern[i] = seed + i;
     }
@@ -609,15 +467,17 @@ static void vfio_dma_works(QTestState *qts, unsigned index, uint8_t seed)
     maps = host_mappings(qts);
     g_assert_cmpstr(maps, ==, "");
     g_clear_pointer(&maps, g_free);
-    g_assert_cmpint(put_tce(qts, index, 0x5000, DMA_SRC | TCE_RW), ==, H_SUCCESS);
-    g_assert_cmpint(put_tce(qts, index, 0x7000, DMA_DST | TCE_RW), ==, H_SUCCESS);
-    g_assert_cmpint(get_tce(qts, index, 0x5000, &tce), ==, H_SUCCESS);
+    g_assert_cmpint(qos_h_put_tce(qts, SPAPR_LIOBN(index, 0), 0x5000, DMA_SRC | TCE_RW), ==,
+                    H_SUCCESS);
+    g_assert_cmpint(qos_h_put_tce(qts, SPAPR_LIOBN(index, 0), 0x7000, DMA_DST | TCE_RW), ==,
+                    H_SUCCESS);
+    g_assert_cmpint(qos_h_get_tce(qts, SPAPR_LIOBN(index, 0), 0x5000, &tce), ==, H_SUCCESS);
     g_assert_cmphex(tce, ==, DMA_SRC | TCE_RW);
     maps = host_mappings(qts);
     g_assert_cmpstr(maps, ==, "0x5000:0x1000:0x800000;0x7000:0x1000:0x900000;");
 
-    edu_dma(qts, index, 0x5000, EDU_DMA_BUF, sizeof(pattern), false);
-    edu_dma(qts, index, EDU_DMA_BUF, 0x7010, sizeof(pattern), true);
+    qedu_dma(qts, index, 0x5000, EDU_DMA_BUF, sizeof(pattern), false);
+    qedu_dma(qts, index, EDU_DMA_BUF, 0x7010, sizeof(pattern), true);
     qtest_memread(qts, DMA_DST + 0x10, back, sizeof(back));
     g_assert_cmpmem(back, sizeof(back), pattern, sizeof(pattern));
 }
@@ -628,14 +488,16 @@ static void assert_phb_gone(QTestState *qts, unsigned index)
     uint64_t tce;
 
     g_assert_false(phb_listed(qts, index));
-    g_assert_cmpuint(sense(qts, index), ==, SENSE_UNUSABLE);
+    g_assert_cmpuint(sense(qts, index), ==, QOS_SENSE_UNUSABLE);
     /* its LIOBN no longer exists */
-    g_assert_cmpint(get_tce(qts, index, 0x5000, &tce), ==, H_PARAMETER);
-    g_assert_cmpint(put_tce(qts, index, 0x5000, DMA_SRC | TCE_RW), ==, H_PARAMETER);
+    g_assert_cmpint(qos_h_get_tce(qts, SPAPR_LIOBN(index, 0), 0x5000, &tce), ==, H_PARAMETER);
+    g_assert_cmpint(qos_h_put_tce(qts, SPAPR_LIOBN(index, 0), 0x5000, DMA_SRC | TCE_RW), ==,
+                    H_PARAMETER);
     /* its DRC takes nothing */
-    g_assert_cmpint(indicator(qts, IND_ALLOCATION, DRC_PHB(index), 1), ==, RTAS_PARAM_ERROR);
-    qos_stl_be(qts, CC_WA, DRC_PHB(index));
-    g_assert_cmpint(configure_connector(qts, CC_WA), ==, -9003);
+    g_assert_cmpint(qrtas_set_indicator(qts, QOS_IND_ALLOCATION, QOS_DRC_PHB(index), 1), ==,
+                    RTAS_PARAM_ERROR);
+    qos_stl_be(qts, CC_WA, QOS_DRC_PHB(index));
+    g_assert_cmpint(qrtas_configure_connector(qts, CC_WA), ==, -9003);
 }
 
 /* 1. Plug ------------------------------------------------------------------------------ */
@@ -652,7 +514,7 @@ static void test_plug_emulated(void)
     g_assert_null(before);
     qtest_irq_intercept_in(qts, "/machine/intc");
     expect_no_event(qts);
-    g_assert_cmpuint(sense(qts, EMU), ==, SENSE_UNUSABLE);
+    g_assert_cmpuint(sense(qts, EMU), ==, QOS_SENSE_UNUSABLE);
 
     add_emu(qts, "phb2", EMU);
     /* announced by one edge on the EPOW source */
@@ -663,9 +525,10 @@ static void test_plug_emulated(void)
     g_assert_cmpuint(qtest_irq_raise_count(qts, EPOW_IRQ), ==, 1);   /* nothing left */
 
     /* the guest side */
-    qos_stl_be(qts, CC_WA, DRC_PHB(EMU));
-    g_assert_cmpint(configure_connector(qts, CC_WA), ==, -9003);     /* not unisolated yet */
-    g_assert_cmpint(indicator(qts, IND_ISOLATION, DRC_PHB(EMU), 1), ==, RTAS_PARAM_ERROR);
+    qos_stl_be(qts, CC_WA, QOS_DRC_PHB(EMU));
+    g_assert_cmpint(qrtas_configure_connector(qts, CC_WA), ==, -9003);     /* not unisolated yet */
+    g_assert_cmpint(qrtas_set_indicator(qts, QOS_IND_ISOLATION, QOS_DRC_PHB(EMU), 1), ==,
+                    RTAS_PARAM_ERROR);
     guest_bring_up(qts, EMU, cc);
     check_fragment(cc, EMU);
     compare_with_dumpdtb(qts, EMU, cc);
@@ -684,11 +547,12 @@ static void test_plug_emulated(void)
     }
 
     /* its window works */
-    g_assert_cmpint(put_tce(qts, EMU, 0x3000, DMA_SRC | TCE_RW), ==, H_SUCCESS);
-    g_assert_cmpint(get_tce(qts, EMU, 0x3000, &tce), ==, H_SUCCESS);
+    g_assert_cmpint(qos_h_put_tce(qts, SPAPR_LIOBN(EMU, 0), 0x3000, DMA_SRC | TCE_RW), ==,
+                    H_SUCCESS);
+    g_assert_cmpint(qos_h_get_tce(qts, SPAPR_LIOBN(EMU, 0), 0x3000, &tce), ==, H_SUCCESS);
     g_assert_cmphex(tce, ==, DMA_SRC | TCE_RW);
 
-    info = phb_info(qts, EMU);
+    info = qos_phb_info(qts, EMU);
     g_assert_nonnull(info);
     g_assert_cmpstr(json_object_get_string_member(info, "id"), ==, "phb2");
     g_assert_cmpstr(json_object_get_string_member(info, "type"), ==, "spapr-pci-host-bridge");
@@ -705,19 +569,19 @@ static void test_plug_vfio(void)
 {
     QTestState *qts = start();
     g_autoptr(GHashTable) cc = props_new();
-    int64_t sim_fds = sim_open_fds(qts);
+    int64_t sim_fds = qvfio_sim_open_fds(qts, "sim0");
     unsigned fds = proc_fds(qts);
     JsonObject *info, *v, *dev;
     JsonArray *buses, *devs;
 
     qtest_irq_intercept_in(qts, "/machine/intc");
-    g_assert_cmpuint(sim_containers(qts), ==, 0);
+    g_assert_cmpuint(qvfio_sim_containers(qts, "sim0"), ==, 0);
     add_vfio(qts, "vphb3", VIDX, GROUP);
     g_assert_cmpuint(qtest_irq_raise_count(qts, EPOW_IRQ), ==, 1);
     /* the group, its container and its device are open at once */
-    g_assert_cmpint(sim_open_fds(qts), >, sim_fds);
+    g_assert_cmpint(qvfio_sim_open_fds(qts, "sim0"), >, sim_fds);
     g_assert_cmpuint(proc_fds(qts), >, fds);
-    g_assert_cmpuint(sim_containers(qts), ==, 1);
+    g_assert_cmpuint(qvfio_sim_containers(qts, "sim0"), ==, 1);
 
     expect_hp_event(qts, HP_ACTION_ADD, VIDX);
     expect_no_event(qts);
@@ -730,7 +594,7 @@ static void test_plug_vfio(void)
 
     vfio_dma_works(qts, VIDX, 0x40);
 
-    info = phb_info(qts, VIDX);
+    info = qos_phb_info(qts, VIDX);
     g_assert_nonnull(info);
     g_assert_cmpstr(json_object_get_string_member(info, "id"), ==, "vphb3");
     g_assert_cmpstr(json_object_get_string_member(info, "type"), ==,
@@ -763,10 +627,11 @@ static void unplug_by_guest(QTestState *qts, const char *id, unsigned index)
     /* the guest still has it: nothing happens until it lets go */
     assert_not_deleted(qts);
     g_assert_true(phb_listed(qts, index));
-    g_assert_cmpuint(sense(qts, index), ==, SENSE_PRESENT);
+    g_assert_cmpuint(sense(qts, index), ==, QOS_SENSE_PRESENT);
     /* it cannot be made unusable while it is configured */
-    g_assert_cmpint(indicator(qts, IND_ALLOCATION, DRC_PHB(index), 0), ==, RTAS_PARAM_ERROR);
-    g_assert_cmpint(indicator(qts, IND_ISOLATION, DRC_PHB(index), 0), ==, 0);
+    g_assert_cmpint(qrtas_set_indicator(qts, QOS_IND_ALLOCATION, QOS_DRC_PHB(index), 0), ==,
+                    RTAS_PARAM_ERROR);
+    g_assert_cmpint(qrtas_set_indicator(qts, QOS_IND_ISOLATION, QOS_DRC_PHB(index), 0), ==, 0);
     assert_not_deleted(qts);
     g_assert_true(phb_listed(qts, index));
     /* while the unplug is pending, the id is still taken */
@@ -774,7 +639,7 @@ static void unplug_by_guest(QTestState *qts, const char *id, unsigned index)
                     "\"spapr-pci-host-bridge\", \"id\": \"%s\", \"index\": 9}}", id);
     g_assert_cmpstr(qmp_rsp_error_desc(rsp), ==, dup);
     json_object_unref(rsp);
-    g_assert_cmpint(indicator(qts, IND_ALLOCATION, DRC_PHB(index), 0), ==, 0);
+    g_assert_cmpint(qrtas_set_indicator(qts, QOS_IND_ALLOCATION, QOS_DRC_PHB(index), 0), ==, 0);
     assert_deleted(qts, id);
     assert_phb_gone(qts, index);
 }
@@ -787,16 +652,17 @@ static void test_unplug_emulated(void)
     add_emu(qts, "phb2", EMU);
     expect_hp_event(qts, HP_ACTION_ADD, EMU);
     guest_bring_up(qts, EMU, NULL);
-    g_assert_cmpint(put_tce(qts, EMU, 0x3000, DMA_SRC | TCE_RW), ==, H_SUCCESS);
+    g_assert_cmpint(qos_h_put_tce(qts, SPAPR_LIOBN(EMU, 0), 0x3000, DMA_SRC | TCE_RW), ==,
+                    H_SUCCESS);
     unplug_by_guest(qts, "phb2", EMU);
     g_assert_null(dtb_phb_props(qts, EMU));
-    g_assert_cmpuint(count_phbs(qts), ==, 1);
+    g_assert_cmpuint(qos_phb_count(qts), ==, 1);
 
     /* the same index again: a fresh PHB, empty window */
     add_emu(qts, "phb2", EMU);
     expect_hp_event(qts, HP_ACTION_ADD, EMU);
     guest_bring_up(qts, EMU, NULL);
-    g_assert_cmpint(get_tce(qts, EMU, 0x3000, &tce), ==, H_SUCCESS);
+    g_assert_cmpint(qos_h_get_tce(qts, SPAPR_LIOBN(EMU, 0), 0x3000, &tce), ==, H_SUCCESS);
     g_assert_cmphex(tce, ==, 0);
     qtest_quit(qts);
 }
@@ -804,7 +670,7 @@ static void test_unplug_emulated(void)
 static void test_unplug_vfio(void)
 {
     QTestState *qts = start();
-    int64_t sim_fds = sim_open_fds(qts);
+    int64_t sim_fds = qvfio_sim_open_fds(qts, "sim0");
     unsigned fds = proc_fds(qts);
     g_autofree char *maps = NULL;
 
@@ -817,10 +683,10 @@ static void test_unplug_vfio(void)
         /* no container, no mapping, no host fd left */
         maps = host_mappings(qts);
         g_assert_null(maps);
-        g_assert_cmpint(sim_open_fds(qts), ==, sim_fds);
+        g_assert_cmpint(qvfio_sim_open_fds(qts, "sim0"), ==, sim_fds);
         g_assert_cmpuint(proc_fds(qts), ==, fds);
         g_assert_null(dtb_phb_props(qts, VIDX));
-        g_assert_cmpuint(count_phbs(qts), ==, 1);
+        g_assert_cmpuint(qos_phb_count(qts), ==, 1);
     }
     qtest_quit(qts);
 }
@@ -869,21 +735,22 @@ static void test_del_twice(void)
 static void test_del_unconfigured(void)
 {
     QTestState *qts = start();
-    int64_t sim_fds = sim_open_fds(qts);
+    int64_t sim_fds = qvfio_sim_open_fds(qts, "sim0");
     unsigned fds = proc_fds(qts);
 
     add_emu(qts, "phb2", EMU);
     add_vfio(qts, "vphb3", VIDX, GROUP);
-    g_assert_cmpint(put_tce(qts, VIDX, 0x5000, DMA_SRC | TCE_RW), ==, H_SUCCESS);
+    g_assert_cmpint(qos_h_put_tce(qts, SPAPR_LIOBN(VIDX, 0), 0x5000, DMA_SRC | TCE_RW), ==,
+                    H_SUCCESS);
     device_del_ok(qts, "phb2");
     assert_deleted(qts, "phb2");
     device_del_ok(qts, "vphb3");
     assert_deleted(qts, "vphb3");
     assert_phb_gone(qts, EMU);
     assert_phb_gone(qts, VIDX);
-    g_assert_cmpint(sim_open_fds(qts), ==, sim_fds);
+    g_assert_cmpint(qvfio_sim_open_fds(qts, "sim0"), ==, sim_fds);
     g_assert_cmpuint(proc_fds(qts), ==, fds);
-    g_assert_cmpuint(sim_containers(qts), ==, 0);
+    g_assert_cmpuint(qvfio_sim_containers(qts, "sim0"), ==, 0);
     /*
      * As QEMU, device_del queues the remove event whether or not the device
      * went at once: the guest sees add, add, remove, remove, and finds
@@ -894,7 +761,8 @@ static void test_del_unconfigured(void)
     expect_hp_event(qts, HP_ACTION_REMOVE, EMU);
     expect_hp_event(qts, HP_ACTION_REMOVE, VIDX);
     expect_no_event(qts);
-    g_assert_cmpint(indicator(qts, IND_ALLOCATION, DRC_PHB(EMU), 1), ==, RTAS_PARAM_ERROR);
+    g_assert_cmpint(qrtas_set_indicator(qts, QOS_IND_ALLOCATION, QOS_DRC_PHB(EMU), 1), ==,
+                    RTAS_PARAM_ERROR);
 
     /* the guest took it and gave it back before the request: gone at once too */
     add_vfio(qts, "vphb3", VIDX, GROUP);
@@ -906,7 +774,7 @@ static void test_del_unconfigured(void)
     device_del_ok(qts, "vphb3");
     assert_deleted(qts, "vphb3");
     assert_phb_gone(qts, VIDX);
-    g_assert_cmpint(sim_open_fds(qts), ==, sim_fds);
+    g_assert_cmpint(qvfio_sim_open_fds(qts, "sim0"), ==, sim_fds);
     qtest_quit(qts);
 }
 
@@ -914,7 +782,7 @@ static void test_del_unconfigured(void)
 static void test_del_reset(void)
 {
     QTestState *qts = start();
-    int64_t sim_fds = sim_open_fds(qts);
+    int64_t sim_fds = qvfio_sim_open_fds(qts, "sim0");
 
     add_emu(qts, "phb2", EMU);
     add_vfio(qts, "vphb3", VIDX, GROUP);
@@ -928,12 +796,12 @@ static void test_del_reset(void)
     qmp_ok(qts, "{\"execute\": \"system_reset\"}");
     assert_deleted(qts, "vphb3");
     assert_phb_gone(qts, VIDX);
-    g_assert_cmpint(sim_open_fds(qts), ==, sim_fds);
-    g_assert_cmpuint(sim_containers(qts), ==, 0);
+    g_assert_cmpint(qvfio_sim_open_fds(qts, "sim0"), ==, sim_fds);
+    g_assert_cmpuint(qvfio_sim_containers(qts, "sim0"), ==, 0);
     /* the reset dropped the pending remove event; the other PHB stays, configured */
     expect_no_event(qts);
     g_assert_true(phb_listed(qts, EMU));
-    g_assert_cmpuint(sense(qts, EMU), ==, SENSE_PRESENT);
+    g_assert_cmpuint(sense(qts, EMU), ==, QOS_SENSE_PRESENT);
     qtest_quit(qts);
 }
 
@@ -943,10 +811,10 @@ static void test_reset_configures(void)
     QTestState *qts = start();
 
     add_vfio(qts, "vphb3", VIDX, GROUP);
-    g_assert_cmpuint(sense(qts, VIDX), ==, SENSE_UNUSABLE);
+    g_assert_cmpuint(sense(qts, VIDX), ==, QOS_SENSE_UNUSABLE);
     qmp_ok(qts, "{\"execute\": \"system_reset\"}");
     expect_no_event(qts);
-    g_assert_cmpuint(sense(qts, VIDX), ==, SENSE_PRESENT);
+    g_assert_cmpuint(sense(qts, VIDX), ==, QOS_SENSE_PRESENT);
     cc_walk(qts, VIDX, NULL);
     /* so device_del now needs the guest */
     device_del_ok(qts, "vphb3");
@@ -968,11 +836,12 @@ static void test_guest_refuses(void)
     add_vfio(qts, "vphb3", VIDX, GROUP);
     expect_hp_event(qts, HP_ACTION_ADD, VIDX);
     guest_bring_up(qts, VIDX, NULL);
-    g_assert_cmpint(put_tce(qts, VIDX, 0x5000, DMA_SRC | TCE_RW), ==, H_SUCCESS);
+    g_assert_cmpint(qos_h_put_tce(qts, SPAPR_LIOBN(VIDX, 0), 0x5000, DMA_SRC | TCE_RW), ==,
+                    H_SUCCESS);
     device_del_ok(qts, "vphb3");
     expect_hp_event(qts, HP_ACTION_REMOVE, VIDX);
 
-    g_assert_cmpint(indicator(qts, IND_ISOLATION, DRC_PHB(VIDX), 1), ==, 0);
+    g_assert_cmpint(qrtas_set_indicator(qts, QOS_IND_ISOLATION, QOS_DRC_PHB(VIDX), 1), ==, 0);
     qmp_sync(qts);
     ev = qtest_qmp_event_ref(qts, "DEVICE_UNPLUG_GUEST_ERROR");
     g_assert_nonnull(ev);
@@ -984,11 +853,11 @@ static void test_guest_refuses(void)
     assert_not_deleted(qts);
     /* the PHB stays, working */
     g_assert_true(phb_listed(qts, VIDX));
-    g_assert_cmpuint(sense(qts, VIDX), ==, SENSE_PRESENT);
-    g_assert_cmpint(get_tce(qts, VIDX, 0x5000, &tce), ==, H_SUCCESS);
+    g_assert_cmpuint(sense(qts, VIDX), ==, QOS_SENSE_PRESENT);
+    g_assert_cmpint(qos_h_get_tce(qts, SPAPR_LIOBN(VIDX, 0), 0x5000, &tce), ==, H_SUCCESS);
     g_assert_cmphex(tce, ==, DMA_SRC | TCE_RW);
     /* once is enough: unisolating again says nothing more */
-    g_assert_cmpint(indicator(qts, IND_ISOLATION, DRC_PHB(VIDX), 1), ==, 0);
+    g_assert_cmpint(qrtas_set_indicator(qts, QOS_IND_ISOLATION, QOS_DRC_PHB(VIDX), 1), ==, 0);
     qmp_sync(qts);
     g_assert_null(qtest_qmp_event_ref(qts, "DEVICE_UNPLUG_GUEST_ERROR"));
 
@@ -996,7 +865,7 @@ static void test_guest_refuses(void)
     guest_release(qts, VIDX);
     assert_not_deleted(qts);
     g_assert_true(phb_listed(qts, VIDX));
-    g_assert_cmpuint(sense(qts, VIDX), ==, SENSE_UNUSABLE);
+    g_assert_cmpuint(sense(qts, VIDX), ==, QOS_SENSE_UNUSABLE);
     /* and the guest may take it again */
     guest_bring_up(qts, VIDX, NULL);
 
@@ -1019,26 +888,28 @@ static void test_drc_noop_transitions(void)
     add_emu(qts, "phb2", EMU);
     expect_hp_event(qts, HP_ACTION_ADD, EMU);
     /* isolating what is unusable */
-    g_assert_cmpint(indicator(qts, IND_ISOLATION, DRC_PHB(EMU), 0), ==, 0);
-    g_assert_cmpuint(sense(qts, EMU), ==, SENSE_UNUSABLE);
-    g_assert_cmpint(indicator(qts, IND_ALLOCATION, DRC_PHB(EMU), 0), ==, 0);
+    g_assert_cmpint(qrtas_set_indicator(qts, QOS_IND_ISOLATION, QOS_DRC_PHB(EMU), 0), ==, 0);
+    g_assert_cmpuint(sense(qts, EMU), ==, QOS_SENSE_UNUSABLE);
+    g_assert_cmpint(qrtas_set_indicator(qts, QOS_IND_ALLOCATION, QOS_DRC_PHB(EMU), 0), ==, 0);
     guest_bring_up(qts, EMU, NULL);
     /* making usable what is configured */
-    g_assert_cmpint(indicator(qts, IND_ALLOCATION, DRC_PHB(EMU), 1), ==, 0);
-    g_assert_cmpuint(sense(qts, EMU), ==, SENSE_PRESENT);
-    qos_stl_be(qts, CC_WA, DRC_PHB(EMU));
-    g_assert_cmpint(configure_connector(qts, CC_WA), ==, 2);     /* still configured */
+    g_assert_cmpint(qrtas_set_indicator(qts, QOS_IND_ALLOCATION, QOS_DRC_PHB(EMU), 1), ==, 0);
+    g_assert_cmpuint(sense(qts, EMU), ==, QOS_SENSE_PRESENT);
+    qos_stl_be(qts, CC_WA, QOS_DRC_PHB(EMU));
+    g_assert_cmpint(qrtas_configure_connector(qts, CC_WA), ==, 2);     /* still configured */
     /* ... even while an unplug is pending, which stays pending */
     device_del_ok(qts, "phb2");
-    g_assert_cmpint(indicator(qts, IND_ALLOCATION, DRC_PHB(EMU), 1), ==, 0);
-    g_assert_cmpint(indicator(qts, IND_ISOLATION, DRC_PHB(EMU), 0), ==, 0);
-    g_assert_cmpint(indicator(qts, IND_ALLOCATION, DRC_PHB(EMU), 1), ==, 0);
+    g_assert_cmpint(qrtas_set_indicator(qts, QOS_IND_ALLOCATION, QOS_DRC_PHB(EMU), 1), ==, 0);
+    g_assert_cmpint(qrtas_set_indicator(qts, QOS_IND_ISOLATION, QOS_DRC_PHB(EMU), 0), ==, 0);
+    g_assert_cmpint(qrtas_set_indicator(qts, QOS_IND_ALLOCATION, QOS_DRC_PHB(EMU), 1), ==, 0);
     assert_not_deleted(qts);
-    g_assert_cmpint(indicator(qts, IND_ALLOCATION, DRC_PHB(EMU), 0), ==, 0);
+    g_assert_cmpint(qrtas_set_indicator(qts, QOS_IND_ALLOCATION, QOS_DRC_PHB(EMU), 0), ==, 0);
     assert_deleted(qts, "phb2");
     /* bad states */
-    g_assert_cmpint(indicator(qts, IND_ISOLATION, DRC_PHB(EMU), 2), ==, RTAS_PARAM_ERROR);
-    g_assert_cmpint(indicator(qts, IND_ALLOCATION, DRC_PHB(EMU), 7), ==, RTAS_PARAM_ERROR);
+    g_assert_cmpint(qrtas_set_indicator(qts, QOS_IND_ISOLATION, QOS_DRC_PHB(EMU), 2), ==,
+                    RTAS_PARAM_ERROR);
+    g_assert_cmpint(qrtas_set_indicator(qts, QOS_IND_ALLOCATION, QOS_DRC_PHB(EMU), 7), ==,
+                    RTAS_PARAM_ERROR);
     qtest_quit(qts);
 }
 
@@ -1050,8 +921,8 @@ static void test_drc_noop_transitions(void)
 static void add_must_fail(QTestState *qts, const char *args, const char *desc, bool exact,
                           int index)
 {
-    unsigned fds = proc_fds(qts), phbs = count_phbs(qts);
-    int64_t sim_fds = sim_open_fds(qts);
+    unsigned fds = proc_fds(qts), phbs = qos_phb_count(qts);
+    int64_t sim_fds = qvfio_sim_open_fds(qts, "sim0");
     uint32_t before = 0, s;
     JsonObject *rsp;
 
@@ -1069,8 +940,8 @@ static void add_must_fail(QTestState *qts, const char *args, const char *desc, b
     json_object_unref(rsp);
 
     g_assert_cmpuint(proc_fds(qts), ==, fds);
-    g_assert_cmpint(sim_open_fds(qts), ==, sim_fds);
-    g_assert_cmpuint(count_phbs(qts), ==, phbs);
+    g_assert_cmpint(qvfio_sim_open_fds(qts, "sim0"), ==, sim_fds);
+    g_assert_cmpuint(qos_phb_count(qts), ==, phbs);
     rsp = qtest_qmp(qts, "{\"execute\": \"qom-list\", \"arguments\": "
                     "{\"path\": \"/machine/peripheral/bad\"}}");
     g_assert_cmpstr(qmp_rsp_error_class(rsp), ==, "DeviceNotFound");
@@ -1079,7 +950,8 @@ static void add_must_fail(QTestState *qts, const char *args, const char *desc, b
     if (index >= 0) {
         g_assert_cmpuint(sense(qts, index), ==, before);
     } else {
-        g_assert_cmpint(sensor(qts, DRC_PHB(31), &s), ==, RTAS_PARAM_ERROR);
+        g_assert_cmpint(qrtas_get_sensor_state(qts, QOS_SENSOR_ENTITY, QOS_DRC_PHB(31), &s), ==,
+                        RTAS_PARAM_ERROR);
     }
 }
 
@@ -1104,23 +976,23 @@ static void test_add_errors(void)
                   "\"index\" for PAPR PHB is too large (max 30)", true, -1);
     /* the cold-plugged PHB 0, configured; the hot-plugged PHB 2, still unusable */
     add_must_fail(qts, EMU_DRV ", \"index\": 0", "PHB 0 already attached", true, 0);
-    g_assert_cmpuint(sense(qts, 0), ==, SENSE_PRESENT);
+    g_assert_cmpuint(sense(qts, 0), ==, QOS_SENSE_PRESENT);
     add_must_fail(qts, VFIO_DRV ", \"index\": 2, \"iommu\": 3", "PHB 2 already attached",
                   true, EMU);
-    g_assert_cmpuint(sense(qts, EMU), ==, SENSE_UNUSABLE);
+    g_assert_cmpuint(sense(qts, EMU), ==, QOS_SENSE_UNUSABLE);
     /* bad groups: missing, already owned by PHB 3, not viable */
     add_must_fail(qts, VFIO_DRV ", \"index\": 5, \"iommu\": 9", "group 9", false, 5);
     add_must_fail(qts, VFIO_DRV ", \"index\": 5, \"iommu\": 1", "already owned", false, 5);
     add_must_fail(qts, VFIO_DRV ", \"index\": 5, \"iommu\": 4", "group 4 is not viable",
                   false, 5);
-    g_assert_cmpuint(sense(qts, 5), ==, SENSE_UNUSABLE);
+    g_assert_cmpuint(sense(qts, 5), ==, QOS_SENSE_UNUSABLE);
 
     /* after all that, index 5 takes a good group, and the guest brings it up */
     add_vfio(qts, "bad", 5, 3);
     expect_hp_event(qts, HP_ACTION_ADD, 5);
     expect_no_event(qts);
     guest_bring_up(qts, 5, NULL);
-    g_assert_cmpint(put_tce(qts, 5, 0x5000, DMA_SRC | TCE_RW), ==, H_SUCCESS);
+    g_assert_cmpint(qos_h_put_tce(qts, SPAPR_LIOBN(5, 0), 0x5000, DMA_SRC | TCE_RW), ==, H_SUCCESS);
     qtest_quit(qts);
 }
 
@@ -1133,7 +1005,8 @@ static void vfio_cycle(QTestState *qts)
     add_vfio(qts, "vphb3", VIDX, GROUP);
     expect_hp_event(qts, HP_ACTION_ADD, VIDX);
     guest_bring_up(qts, VIDX, NULL);
-    g_assert_cmpint(put_tce(qts, VIDX, 0x5000, DMA_SRC | TCE_RW), ==, H_SUCCESS);
+    g_assert_cmpint(qos_h_put_tce(qts, SPAPR_LIOBN(VIDX, 0), 0x5000, DMA_SRC | TCE_RW), ==,
+                    H_SUCCESS);
     maps = host_mappings(qts);
     g_assert_cmpstr(maps, ==, "0x5000:0x1000:0x800000;");
     device_del_ok(qts, "vphb3");
@@ -1162,7 +1035,7 @@ static void test_cycles(void)
 {
     QTestState *qts = start();
     unsigned fds0 = proc_fds(qts), fds_warm, fds_end;
-    int64_t sim0 = sim_open_fds(qts);
+    int64_t sim0 = qvfio_sim_open_fds(qts, "sim0");
     long rss_warm, rss_end;
     gint64 t0;
 
@@ -1181,11 +1054,11 @@ static void test_cycles(void)
                    "VmRSS %ld KiB (warm) -> %ld KiB (end), delta %+ld KiB; "
                    "vfio-sim open-fds %" G_GINT64_FORMAT " -> %" G_GINT64_FORMAT,
                    CYCLES, (g_get_monotonic_time() - t0) / 1e6, fds0, fds_warm, fds_end,
-                   rss_warm, rss_end, rss_end - rss_warm, sim0, sim_open_fds(qts));
+                   rss_warm, rss_end, rss_end - rss_warm, sim0, qvfio_sim_open_fds(qts, "sim0"));
     g_assert_cmpuint(fds_warm, ==, fds0);
     g_assert_cmpuint(fds_end, ==, fds0);
-    g_assert_cmpint(sim_open_fds(qts), ==, sim0);
-    g_assert_cmpuint(sim_containers(qts), ==, 0);
+    g_assert_cmpint(qvfio_sim_open_fds(qts, "sim0"), ==, sim0);
+    g_assert_cmpuint(qvfio_sim_containers(qts, "sim0"), ==, 0);
     /*
      * Under AddressSanitizer freed memory sits in its quarantine (256 MiB by
      * default), so RSS grows without a leak; LeakSanitizer checks leaks there.

@@ -8,10 +8,11 @@
  *
  * Byte order: qtest values are big-endian (the target's), PCI registers
  * little-endian, so a 32-bit MMIO register reads back byte-swapped; the
- * mmio_* helpers swap, as libqos does for PCI on pseries.  Config space
- * through RTAS is not swapped (RTAS returns the value as an integer).
+ * qos_*_le and qedu_* helpers swap, as libqos does for PCI on pseries.
+ * Config space through RTAS is not swapped (RTAS returns the value as an
+ * integer).
  */
-#include "libqos/spapr.h"
+#include "libqos/edu.h"
 
 #include <string.h>
 
@@ -20,7 +21,6 @@
 #define RTAS_PARAM_ERROR (-3)
 
 #define H_SUCCESS 0
-#define H_PUT_TCE 0x20
 #define TCE_RW 3ull
 
 /* config space */
@@ -51,28 +51,6 @@
 #define EDU_SLOT 3
 #define EDU_DEVFN DEVFN(EDU_SLOT, 0)
 
-/* edu (docs/specs/edu.rst) */
-#define EDU_VENDOR 0x1234
-#define EDU_DEVICE 0x11e8
-#define EDU_BAR_SIZE 0x100000u
-#define EDU_ID 0x010000ed
-#define EDU_REG_ID 0x00
-#define EDU_REG_LIVENESS 0x04
-#define EDU_REG_FACTORIAL 0x08
-#define EDU_REG_STATUS 0x20
-#define EDU_REG_IRQ_STATUS 0x24
-#define EDU_REG_IRQ_RAISE 0x60
-#define EDU_REG_IRQ_ACK 0x64
-#define EDU_REG_DMA_SRC 0x80
-#define EDU_REG_DMA_DST 0x88
-#define EDU_REG_DMA_COUNT 0x90
-#define EDU_REG_DMA_CMD 0x98
-#define EDU_DMA_BUF 0x40000
-#define EDU_DMA_START 0x1
-#define EDU_DMA_TO_RAM 0x2
-#define EDU_DMA_IRQ 0x4
-#define EDU_DMA_DELAY_NS (100 * 1000 * 1000)
-
 /* PHB placement (papr-vfio-facts 4.3) */
 #define PHB_LSI(index, n) (0x1200 + 4 * (index) + (n))
 #define PCI_BUS_MEM32 0x80000000u
@@ -84,32 +62,6 @@
 static QTestState *start(const char *devices)
 {
     return qtest_initf("-machine pseries -m 1G %s", devices);
-}
-
-/* Byte swaps for little-endian registers seen through big-endian qtest values */
-static uint32_t swap32(uint32_t v)
-{
-    return GUINT32_SWAP_LE_BE(v);
-}
-
-static uint32_t mmio_readl(QTestState *qts, uint64_t addr)
-{
-    return swap32(qtest_readl(qts, addr));
-}
-
-static void mmio_writel(QTestState *qts, uint64_t addr, uint32_t v)
-{
-    qtest_writel(qts, addr, swap32(v));
-}
-
-static uint64_t mmio_readq(QTestState *qts, uint64_t addr)
-{
-    return GUINT64_SWAP_LE_BE(qtest_readq(qts, addr));
-}
-
-static void mmio_writeq(QTestState *qts, uint64_t addr, uint64_t v)
-{
-    qtest_writeq(qts, addr, GUINT64_SWAP_LE_BE(v));
 }
 
 /* Config space through RTAS ------------------------------------------------- */
@@ -167,17 +119,6 @@ static uint32_t find_cap(QTestState *qts, unsigned phb, int devfn, uint8_t id)
     return 0;
 }
 
-/*
- * Put BAR0 of @devfn at PCI address @pci (in the 32-bit window) and turn
- * on memory decoding and bus mastering; returns the CPU address.
- */
-static uint64_t map_bar0(QTestState *qts, unsigned phb, int devfn, uint32_t pci)
-{
-    cfg_wr(qts, phb, devfn, PCI_BASE_ADDRESS_0, 4, pci);
-    cfg_wr(qts, phb, devfn, PCI_COMMAND, 2, PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
-    return SPAPR_PCI_MEM32_CPU(phb) + (pci - PCI_BUS_MEM32);
-}
-
 /* QMP ------------------------------------------------------------------------ */
 
 /* The "return" array of @cmd, ref'd */
@@ -190,23 +131,9 @@ static JsonArray *qmp_array(QTestState *qts, const char *cmd)
     return a;
 }
 
-/* query-spapr-phbs entry of PHB @index, ref'd, or NULL */
-static JsonObject *phb_info(QTestState *qts, unsigned index)
-{
-    g_autoptr(JsonArray) a = qmp_array(qts, "query-spapr-phbs");
-
-    for (guint i = 0; i < json_array_get_length(a); i++) {
-        JsonObject *o = json_array_get_object_element(a, i);
-        if (json_object_get_int_member(o, "index") == index) {
-            return json_object_ref(o);
-        }
-    }
-    return NULL;
-}
-
 static int64_t phb_dma_faults(QTestState *qts, unsigned index)
 {
-    g_autoptr(JsonObject) o = phb_info(qts, index);
+    g_autoptr(JsonObject) o = qos_phb_info(qts, index);
 
     g_assert_nonnull(o);
     return json_object_get_int_member(o, "dma-faults");
@@ -513,11 +440,11 @@ static void test_bar_mmio(void)
     cfg_wr(qts, 0, EDU_DEVFN, PCI_COMMAND, 2, PCI_COMMAND_MEMORY);
     /* the LE register read raw through big-endian qtest is byte-swapped */
     g_assert_cmphex(qtest_readl(qts, cpu + EDU_REG_ID), ==, 0xed000001);
-    g_assert_cmphex(mmio_readl(qts, cpu + EDU_REG_ID), ==, EDU_ID);
+    g_assert_cmphex(qos_ldl_le(qts, cpu + EDU_REG_ID), ==, EDU_ID);
     /* nothing at the start of the window, nor at the old place after a move */
     g_assert_cmphex(qtest_readl(qts, SPAPR_PCI_MEM32_CPU(0)), ==, 0xffffffff);
     cfg_wr(qts, 0, EDU_DEVFN, PCI_BASE_ADDRESS_0, 4, 0x80000000);
-    g_assert_cmphex(mmio_readl(qts, SPAPR_PCI_MEM32_CPU(0) + EDU_REG_ID), ==, EDU_ID);
+    g_assert_cmphex(qos_ldl_le(qts, SPAPR_PCI_MEM32_CPU(0) + EDU_REG_ID), ==, EDU_ID);
     g_assert_cmphex(qtest_readl(qts, cpu), ==, 0xffffffff);
     /* memory space off again: gone */
     cfg_wr(qts, 0, EDU_DEVFN, PCI_COMMAND, 2, 0);
@@ -530,60 +457,60 @@ static void test_bar_mmio(void)
 static void test_edu_id_liveness(void)
 {
     QTestState *qts = start("-device edu,addr=3.0");
-    uint64_t bar = map_bar0(qts, 0, EDU_DEVFN, PCI_BUS_MEM32);
 
-    g_assert_cmphex(mmio_readl(qts, bar + EDU_REG_ID), ==, EDU_ID);
-    g_assert_cmphex(mmio_readl(qts, bar + EDU_REG_LIVENESS), ==, 0);
-    mmio_writel(qts, bar + EDU_REG_LIVENESS, 0x12345678);
-    g_assert_cmphex(mmio_readl(qts, bar + EDU_REG_LIVENESS), ==, 0xedcba987);
-    mmio_writel(qts, bar + EDU_REG_LIVENESS, 0xffffffff);
-    g_assert_cmphex(mmio_readl(qts, bar + EDU_REG_LIVENESS), ==, 0);
+    qedu_setup(qts, 0, EDU_DEVFN);
+    g_assert_cmphex(qedu_readl(qts, 0, EDU_REG_ID), ==, EDU_ID);
+    g_assert_cmphex(qedu_readl(qts, 0, EDU_REG_LIVENESS), ==, 0);
+    qedu_writel(qts, 0, EDU_REG_LIVENESS, 0x12345678);
+    g_assert_cmphex(qedu_readl(qts, 0, EDU_REG_LIVENESS), ==, 0xedcba987);
+    qedu_writel(qts, 0, EDU_REG_LIVENESS, 0xffffffff);
+    g_assert_cmphex(qedu_readl(qts, 0, EDU_REG_LIVENESS), ==, 0);
     /* the ID register is read-only */
-    mmio_writel(qts, bar + EDU_REG_ID, 0);
-    g_assert_cmphex(mmio_readl(qts, bar + EDU_REG_ID), ==, EDU_ID);
+    qedu_writel(qts, 0, EDU_REG_ID, 0);
+    g_assert_cmphex(qedu_readl(qts, 0, EDU_REG_ID), ==, EDU_ID);
     qtest_quit(qts);
 }
 
 static void test_edu_factorial(void)
 {
     QTestState *qts = start("-device edu,addr=3.0");
-    uint64_t bar = map_bar0(qts, 0, EDU_DEVFN, PCI_BUS_MEM32);
 
-    mmio_writel(qts, bar + EDU_REG_FACTORIAL, 5);
+    qedu_setup(qts, 0, EDU_DEVFN);
+    qedu_writel(qts, 0, EDU_REG_FACTORIAL, 5);
     qtest_clock_step(qts, 1000000);
-    g_assert_cmphex(mmio_readl(qts, bar + EDU_REG_STATUS) & 1, ==, 0);
-    g_assert_cmpuint(mmio_readl(qts, bar + EDU_REG_FACTORIAL), ==, 120);
-    mmio_writel(qts, bar + EDU_REG_FACTORIAL, 12);
+    g_assert_cmphex(qedu_readl(qts, 0, EDU_REG_STATUS) & 1, ==, 0);
+    g_assert_cmpuint(qedu_readl(qts, 0, EDU_REG_FACTORIAL), ==, 120);
+    qedu_writel(qts, 0, EDU_REG_FACTORIAL, 12);
     qtest_clock_step(qts, 1000000);
-    g_assert_cmphex(mmio_readl(qts, bar + EDU_REG_STATUS) & 1, ==, 0);
-    g_assert_cmpuint(mmio_readl(qts, bar + EDU_REG_FACTORIAL), ==, 479001600);
+    g_assert_cmphex(qedu_readl(qts, 0, EDU_REG_STATUS) & 1, ==, 0);
+    g_assert_cmpuint(qedu_readl(qts, 0, EDU_REG_FACTORIAL), ==, 479001600);
     /* 13! modulo 2^32 */
-    mmio_writel(qts, bar + EDU_REG_FACTORIAL, 13);
+    qedu_writel(qts, 0, EDU_REG_FACTORIAL, 13);
     qtest_clock_step(qts, 1000000);
-    g_assert_cmpuint(mmio_readl(qts, bar + EDU_REG_FACTORIAL), ==, 1932053504);
-    g_assert_cmphex(mmio_readl(qts, bar + EDU_REG_IRQ_STATUS), ==, 0);
+    g_assert_cmpuint(qedu_readl(qts, 0, EDU_REG_FACTORIAL), ==, 1932053504);
+    g_assert_cmphex(qedu_readl(qts, 0, EDU_REG_IRQ_STATUS), ==, 0);
     qtest_quit(qts);
 }
 
 static void test_edu_intx(void)
 {
     QTestState *qts = start("-device edu,addr=3.0");
-    uint64_t bar = map_bar0(qts, 0, EDU_DEVFN, PCI_BUS_MEM32);
     int lsi = PHB_LSI(0, (EDU_SLOT + 1 - 1) % 4);       /* pin A of slot 3 */
 
+    qedu_setup(qts, 0, EDU_DEVFN);
     qtest_irq_intercept_in(qts, "/machine/intc");
     g_assert_false(qtest_get_irq(qts, lsi));
-    mmio_writel(qts, bar + EDU_REG_IRQ_RAISE, 0x1234);
-    g_assert_cmphex(mmio_readl(qts, bar + EDU_REG_IRQ_STATUS), ==, 0x1234);
+    qedu_writel(qts, 0, EDU_REG_IRQ_RAISE, 0x1234);
+    g_assert_cmphex(qedu_readl(qts, 0, EDU_REG_IRQ_STATUS), ==, 0x1234);
     g_assert_true(qtest_get_irq(qts, lsi));
     g_assert_cmphex(cfg_rd(qts, 0, EDU_DEVFN, PCI_STATUS, 2) & PCI_STATUS_INTERRUPT, ==,
                     PCI_STATUS_INTERRUPT);
     /* a partial acknowledge keeps the level up */
-    mmio_writel(qts, bar + EDU_REG_IRQ_ACK, 0x1000);
-    g_assert_cmphex(mmio_readl(qts, bar + EDU_REG_IRQ_STATUS), ==, 0x0234);
+    qedu_writel(qts, 0, EDU_REG_IRQ_ACK, 0x1000);
+    g_assert_cmphex(qedu_readl(qts, 0, EDU_REG_IRQ_STATUS), ==, 0x0234);
     g_assert_true(qtest_get_irq(qts, lsi));
-    mmio_writel(qts, bar + EDU_REG_IRQ_ACK, 0x0234);
-    g_assert_cmphex(mmio_readl(qts, bar + EDU_REG_IRQ_STATUS), ==, 0);
+    qedu_writel(qts, 0, EDU_REG_IRQ_ACK, 0x0234);
+    g_assert_cmphex(qedu_readl(qts, 0, EDU_REG_IRQ_STATUS), ==, 0);
     g_assert_false(qtest_get_irq(qts, lsi));
     g_assert_cmpuint(qtest_irq_raise_count(qts, lsi), ==, 1);
     /* the other LSIs of the PHB stayed quiet */
@@ -600,13 +527,13 @@ static void test_edu_intx_swizzle(void)
     /* slot 6 behind PHB 1: LSI 0x1204 + (6 + 1 - 1) % 4 */
     QTestState *qts = start("-device spapr-pci-host-bridge,index=1,id=phb1 "
                             "-device edu,bus=phb1.0,addr=6.0");
-    uint64_t bar = map_bar0(qts, 1, DEVFN(6, 0), 0xa0000000);
+    uint64_t bar = qos_pci_map_bar0(qts, 1, DEVFN(6, 0), 0xa0000000);
 
     g_assert_cmphex(bar, ==, 0x200100000000ull + 0x20000000);
     qtest_irq_intercept_in(qts, "/machine/intc");
-    mmio_writel(qts, bar + EDU_REG_IRQ_RAISE, 1);
+    qos_stl_le(qts, bar + EDU_REG_IRQ_RAISE, 1);
     g_assert_true(qtest_get_irq(qts, 0x1206));
-    mmio_writel(qts, bar + EDU_REG_IRQ_ACK, 1);
+    qos_stl_le(qts, bar + EDU_REG_IRQ_ACK, 1);
     g_assert_false(qtest_get_irq(qts, 0x1206));
     g_assert_cmpuint(qtest_irq_raise_count(qts, 0x1206), ==, 1);
     g_assert_cmpuint(qtest_irq_raise_count(qts, PHB_LSI(0, 2)), ==, 0);
@@ -614,30 +541,6 @@ static void test_edu_intx_swizzle(void)
 }
 
 /* edu DMA through TCEs --------------------------------------------------------- */
-
-static int64_t put_tce(QTestState *qts, uint32_t liobn, uint64_t ioba, uint64_t tce)
-{
-    uint64_t a[] = { liobn, ioba, tce };
-
-    return qtest_hcall(qts, H_PUT_TCE, 3, a, NULL, 0, NULL);
-}
-
-static void edu_dma(QTestState *qts, uint64_t bar, uint64_t src, uint64_t dst, uint64_t len,
-                    uint64_t cmd)
-{
-    mmio_writeq(qts, bar + EDU_REG_DMA_SRC, src);
-    mmio_writeq(qts, bar + EDU_REG_DMA_DST, dst);
-    mmio_writeq(qts, bar + EDU_REG_DMA_COUNT, len);
-    mmio_writeq(qts, bar + EDU_REG_DMA_CMD, cmd | EDU_DMA_START);
-}
-
-/* Wait out the DMA; check the command's start bit before and after */
-static void edu_dma_wait(QTestState *qts, uint64_t bar)
-{
-    g_assert_cmphex(mmio_readq(qts, bar + EDU_REG_DMA_CMD) & EDU_DMA_START, ==, EDU_DMA_START);
-    qtest_clock_step(qts, EDU_DMA_DELAY_NS);
-    g_assert_cmphex(mmio_readq(qts, bar + EDU_REG_DMA_CMD) & EDU_DMA_START, ==, 0);
-}
 
 static void fill_pattern(uint8_t *p, size_t n, uint8_t seed)
 {
@@ -654,27 +557,27 @@ static void fill_pattern(uint8_t *p, size_t n, uint8_t seed)
 /* IOBA_A -> GPA_A and IOBA_B -> GPA_B: bus-contiguous, not RAM-contiguous */
 static void map_two_pages(QTestState *qts)
 {
-    g_assert_cmpint(put_tce(qts, SPAPR_LIOBN(0, 0), IOBA_A, GPA_A | TCE_RW), ==, H_SUCCESS);
-    g_assert_cmpint(put_tce(qts, SPAPR_LIOBN(0, 0), IOBA_B, GPA_B | TCE_RW), ==, H_SUCCESS);
+    g_assert_cmpint(qos_h_put_tce(qts, SPAPR_LIOBN(0, 0), IOBA_A, GPA_A | TCE_RW), ==, H_SUCCESS);
+    g_assert_cmpint(qos_h_put_tce(qts, SPAPR_LIOBN(0, 0), IOBA_B, GPA_B | TCE_RW), ==, H_SUCCESS);
 }
 
 static void test_edu_dma_from_ram(void)
 {
     QTestState *qts = start("-device edu,addr=3.0");
-    uint64_t bar = map_bar0(qts, 0, EDU_DEVFN, PCI_BUS_MEM32);
     uint8_t src[0x1000], got[0x1000];
 
+    qedu_setup(qts, 0, EDU_DEVFN);
     map_two_pages(qts);
     fill_pattern(src, sizeof(src), 0x11);
     /* 4 KiB starting half way into IOBA_A: the second half comes from GPA_B */
     qtest_memwrite(qts, GPA_A + 0x800, src, 0x800);
     qtest_memwrite(qts, GPA_B, src + 0x800, 0x800);
-    edu_dma(qts, bar, IOBA_A + 0x800, EDU_DMA_BUF, sizeof(src), 0);
+    qedu_dma_start(qts, 0, IOBA_A + 0x800, EDU_DMA_BUF, sizeof(src), false);
     /* nothing happens before the device's 100 ms */
-    g_assert_cmphex(mmio_readl(qts, bar + EDU_DMA_BUF), ==, 0);
-    edu_dma_wait(qts, bar);
+    g_assert_cmphex(qedu_readl(qts, 0, EDU_DMA_BUF), ==, 0);
+    qedu_dma_wait(qts, 0);
     for (size_t i = 0; i < sizeof(got); i += 4) {
-        uint32_t v = mmio_readl(qts, bar + EDU_DMA_BUF + i);
+        uint32_t v = qedu_readl(qts, 0, EDU_DMA_BUF + i);
         memcpy(got + i, &(uint32_t){ GUINT32_TO_LE(v) }, 4);
     }
     g_assert_cmpmem(got, sizeof(got), src, sizeof(src));
@@ -685,21 +588,20 @@ static void test_edu_dma_from_ram(void)
 static void test_edu_dma_to_ram(void)
 {
     QTestState *qts = start("-device edu,addr=3.0");
-    uint64_t bar = map_bar0(qts, 0, EDU_DEVFN, PCI_BUS_MEM32);
     uint8_t data[0x100], got[0x110];
 
+    qedu_setup(qts, 0, EDU_DEVFN);
     map_two_pages(qts);
     fill_pattern(data, sizeof(data), 0x80);
     for (size_t i = 0; i < sizeof(data); i += 4) {
         uint32_t v;
         memcpy(&v, data + i, 4);
-        mmio_writel(qts, bar + EDU_DMA_BUF + 0x100 + i, GUINT32_FROM_LE(v));
+        qedu_writel(qts, 0, EDU_DMA_BUF + 0x100 + i, GUINT32_FROM_LE(v));
     }
     qtest_memset(qts, GPA_A + 0xf00, 0xee, 0x100);
     qtest_memset(qts, GPA_B, 0xee, 0x100);
     /* 256 bytes from buffer offset 0x100 to the last 128 of A and first 128 of B */
-    edu_dma(qts, bar, EDU_DMA_BUF + 0x100, IOBA_A + 0xf80, sizeof(data), EDU_DMA_TO_RAM);
-    edu_dma_wait(qts, bar);
+    qedu_dma(qts, 0, EDU_DMA_BUF + 0x100, IOBA_A + 0xf80, sizeof(data), true);
     qtest_memread(qts, GPA_A + 0xf00, got, 0x100);
     for (int i = 0; i < 0x80; i++) {
         g_assert_cmphex(got[i], ==, 0xee);
@@ -715,27 +617,24 @@ static void test_edu_dma_to_ram(void)
 static void test_edu_dma_unmapped(void)
 {
     QTestState *qts = start("-device edu,addr=3.0");
-    uint64_t bar = map_bar0(qts, 0, EDU_DEVFN, PCI_BUS_MEM32);
     uint8_t got[0x2000];
 
+    qedu_setup(qts, 0, EDU_DEVFN);
     /* only IOBA_A is mapped; IOBA_B (next page) is not */
-    g_assert_cmpint(put_tce(qts, SPAPR_LIOBN(0, 0), IOBA_A, GPA_A | TCE_RW), ==, H_SUCCESS);
+    g_assert_cmpint(qos_h_put_tce(qts, SPAPR_LIOBN(0, 0), IOBA_A, GPA_A | TCE_RW), ==, H_SUCCESS);
     qtest_memset(qts, GPA_A, 0xee, 0x1000);
     qtest_memset(qts, IOBA_B, 0xee, 0x1000);      /* RAM at the bus address itself */
-    mmio_writel(qts, bar + EDU_DMA_BUF, 0x01020304);
+    qedu_writel(qts, 0, EDU_DMA_BUF, 0x01020304);
     g_assert_cmpint(phb_dma_faults(qts, 0), ==, 0);
 
     /* straddling into the unmapped page: refused as a whole, nothing written */
-    edu_dma(qts, bar, EDU_DMA_BUF, IOBA_A + 0x800, 0x1000, EDU_DMA_TO_RAM);
-    edu_dma_wait(qts, bar);
+    qedu_dma(qts, 0, EDU_DMA_BUF, IOBA_A + 0x800, 0x1000, true);
     g_assert_cmpint(phb_dma_faults(qts, 0), ==, 1);
     /* wholly unmapped */
-    edu_dma(qts, bar, EDU_DMA_BUF, IOBA_B, 0x100, EDU_DMA_TO_RAM);
-    edu_dma_wait(qts, bar);
+    qedu_dma(qts, 0, EDU_DMA_BUF, IOBA_B, 0x100, true);
     g_assert_cmpint(phb_dma_faults(qts, 0), ==, 2);
     /* outside the 1 GiB window */
-    edu_dma(qts, bar, EDU_DMA_BUF, 0x40000000, 4, EDU_DMA_TO_RAM);
-    edu_dma_wait(qts, bar);
+    qedu_dma(qts, 0, EDU_DMA_BUF, 0x40000000, 4, true);
     g_assert_cmpint(phb_dma_faults(qts, 0), ==, 3);
     qtest_memread(qts, GPA_A, got, 0x1000);
     qtest_memread(qts, IOBA_B, got + 0x1000, 0x1000);
@@ -743,61 +642,34 @@ static void test_edu_dma_unmapped(void)
         g_assert_cmphex(got[i], ==, 0xee);
     }
     /* and a read from an unmapped page leaves the device buffer alone */
-    edu_dma(qts, bar, IOBA_B, EDU_DMA_BUF, 4, 0);
-    edu_dma_wait(qts, bar);
+    qedu_dma(qts, 0, IOBA_B, EDU_DMA_BUF, 4, false);
     g_assert_cmpint(phb_dma_faults(qts, 0), ==, 4);
-    g_assert_cmphex(mmio_readl(qts, bar + EDU_DMA_BUF), ==, 0x01020304);
+    g_assert_cmphex(qedu_readl(qts, 0, EDU_DMA_BUF), ==, 0x01020304);
     qtest_quit(qts);
 }
 
 /* MSI ---------------------------------------------------------------------------- */
 
-static int32_t change_msi(QTestState *qts, unsigned phb, int devfn, uint32_t func,
-                          uint32_t req, uint32_t *rets)
-{
-    uint64_t buid = SPAPR_BUID(phb);
-    uint32_t args[] = { qos_cfg_addr(devfn, 0), buid >> 32, (uint32_t)buid, func, req, 7 };
-
-    g_assert_cmpuint(qrtas_call(qts, "ibm,change-msi", 6, args, 4, rets), ==, 0);
-    return (int32_t)rets[0];
-}
-
-static int32_t query_irq(QTestState *qts, unsigned phb, int devfn, uint32_t ioa_intr,
-                         uint32_t *irq)
-{
-    uint64_t buid = SPAPR_BUID(phb);
-    uint32_t args[] = { qos_cfg_addr(devfn, 0), buid >> 32, (uint32_t)buid, ioa_intr };
-    uint32_t rets[3];
-
-    g_assert_cmpuint(qrtas_call(qts, "ibm,query-interrupt-source-number", 4, args, 3, rets),
-                     ==, 0);
-    if (rets[0] == RTAS_SUCCESS) {
-        g_assert_cmpuint(rets[2], ==, 1);                   /* edge */
-    }
-    *irq = rets[1];
-    return (int32_t)rets[0];
-}
-
 static void test_msi_change_and_notify(void)
 {
     QTestState *qts = start("-device edu,addr=3.0");
-    uint64_t bar = map_bar0(qts, 0, EDU_DEVFN, PCI_BUS_MEM32);
-    uint32_t msi = find_cap(qts, 0, EDU_DEVFN, PCI_CAP_ID_MSI);
-    uint32_t rets[4], irq = 0;
+    uint32_t msi, rets[4], irq = 0;
 
+    qedu_setup(qts, 0, EDU_DEVFN);
+    msi = find_cap(qts, 0, EDU_DEVFN, PCI_CAP_ID_MSI);
     g_assert_cmpuint(msi, !=, 0);
     /* 64-bit MSI, one vector, not enabled */
     g_assert_cmphex(cfg_rd(qts, 0, EDU_DEVFN, msi + 2, 2), ==, 0x0080);
-    g_assert_cmpint(query_irq(qts, 0, EDU_DEVFN, 0, &irq), ==, RTAS_HW_ERROR);
+    g_assert_cmpint(qrtas_query_irq(qts, 0, EDU_DEVFN, 0, &irq), ==, RTAS_HW_ERROR);
 
-    g_assert_cmpint(change_msi(qts, 0, EDU_DEVFN, 3, 1, rets), ==, RTAS_SUCCESS);
+    g_assert_cmpint(qrtas_change_msi(qts, 0, EDU_DEVFN, 3, 1, rets), ==, RTAS_SUCCESS);
     g_assert_cmpuint(rets[1], ==, 1);
     g_assert_cmpuint(rets[2], ==, 8);                       /* seq_num + 1 */
     g_assert_cmpuint(rets[3], ==, 1);                       /* MSI */
-    g_assert_cmpint(query_irq(qts, 0, EDU_DEVFN, 0, &irq), ==, RTAS_SUCCESS);
+    g_assert_cmpint(qrtas_query_irq(qts, 0, EDU_DEVFN, 0, &irq), ==, RTAS_SUCCESS);
     g_assert_cmphex(irq, ==, MSI_IRQ_BASE);
-    g_assert_cmpint(query_irq(qts, 0, EDU_DEVFN, 1, &irq), ==, RTAS_HW_ERROR);
-    g_assert_cmpint(query_irq(qts, 0, EDU_DEVFN, 0, &irq), ==, RTAS_SUCCESS);
+    g_assert_cmpint(qrtas_query_irq(qts, 0, EDU_DEVFN, 1, &irq), ==, RTAS_HW_ERROR);
+    g_assert_cmpint(qrtas_query_irq(qts, 0, EDU_DEVFN, 0, &irq), ==, RTAS_SUCCESS);
 
     /* the function was programmed: enabled, the PHB's MSI window, data = irq */
     g_assert_cmphex(cfg_rd(qts, 0, EDU_DEVFN, msi + 2, 2), ==, 0x0081);
@@ -806,21 +678,21 @@ static void test_msi_change_and_notify(void)
     g_assert_cmphex(cfg_rd(qts, 0, EDU_DEVFN, msi + 12, 2), ==, irq);
 
     qtest_irq_intercept_in(qts, "/machine/intc");
-    mmio_writel(qts, bar + EDU_REG_IRQ_RAISE, 1);
+    qedu_writel(qts, 0, EDU_REG_IRQ_RAISE, 1);
     g_assert_cmpuint(qtest_irq_raise_count(qts, irq), ==, 1);
     g_assert_false(qtest_get_irq(qts, irq));                /* an edge */
     g_assert_cmpuint(qtest_irq_raise_count(qts, PHB_LSI(0, 3)), ==, 0);
-    mmio_writel(qts, bar + EDU_REG_IRQ_ACK, 1);
-    mmio_writel(qts, bar + EDU_REG_IRQ_RAISE, 2);
+    qedu_writel(qts, 0, EDU_REG_IRQ_ACK, 1);
+    qedu_writel(qts, 0, EDU_REG_IRQ_RAISE, 2);
     g_assert_cmpuint(qtest_irq_raise_count(qts, irq), ==, 2);
     g_assert_cmpint(phb_dma_faults(qts, 0), ==, 0);
 
     /* released: back to INTx */
-    g_assert_cmpint(change_msi(qts, 0, EDU_DEVFN, 3, 0, rets), ==, RTAS_SUCCESS);
+    g_assert_cmpint(qrtas_change_msi(qts, 0, EDU_DEVFN, 3, 0, rets), ==, RTAS_SUCCESS);
     g_assert_cmpuint(rets[1], ==, 0);
     g_assert_cmphex(cfg_rd(qts, 0, EDU_DEVFN, msi + 2, 2), ==, 0x0080);
-    g_assert_cmpint(query_irq(qts, 0, EDU_DEVFN, 0, &irq), ==, RTAS_HW_ERROR);
-    mmio_writel(qts, bar + EDU_REG_IRQ_RAISE, 4);
+    g_assert_cmpint(qrtas_query_irq(qts, 0, EDU_DEVFN, 0, &irq), ==, RTAS_HW_ERROR);
+    qedu_writel(qts, 0, EDU_REG_IRQ_RAISE, 4);
     g_assert_cmpuint(qtest_irq_raise_count(qts, MSI_IRQ_BASE), ==, 2);
     g_assert_true(qtest_get_irq(qts, PHB_LSI(0, 3)));
     qtest_quit(qts);
@@ -832,13 +704,13 @@ static void test_msi_bad_function(void)
     uint32_t rets[4], irq;
 
     /* 0 (query) and 2 (reset) are refused with -3 as in QEMU; edu has no MSI-X (4) */
-    g_assert_cmpint(change_msi(qts, 0, EDU_DEVFN, 0, 1, rets), ==, RTAS_PARAM_ERROR);
-    g_assert_cmpint(change_msi(qts, 0, EDU_DEVFN, 2, 1, rets), ==, RTAS_PARAM_ERROR);
-    g_assert_cmpint(change_msi(qts, 0, EDU_DEVFN, 4, 1, rets), ==, RTAS_PARAM_ERROR);
-    g_assert_cmpint(change_msi(qts, 0, EDU_DEVFN, 5, 1, rets), ==, RTAS_PARAM_ERROR);
+    g_assert_cmpint(qrtas_change_msi(qts, 0, EDU_DEVFN, 0, 1, rets), ==, RTAS_PARAM_ERROR);
+    g_assert_cmpint(qrtas_change_msi(qts, 0, EDU_DEVFN, 2, 1, rets), ==, RTAS_PARAM_ERROR);
+    g_assert_cmpint(qrtas_change_msi(qts, 0, EDU_DEVFN, 4, 1, rets), ==, RTAS_PARAM_ERROR);
+    g_assert_cmpint(qrtas_change_msi(qts, 0, EDU_DEVFN, 5, 1, rets), ==, RTAS_PARAM_ERROR);
     /* no function there */
-    g_assert_cmpint(change_msi(qts, 0, DEVFN(4, 0), 3, 1, rets), ==, RTAS_PARAM_ERROR);
-    g_assert_cmpint(query_irq(qts, 0, EDU_DEVFN, 0, &irq), ==, RTAS_HW_ERROR);
+    g_assert_cmpint(qrtas_change_msi(qts, 0, DEVFN(4, 0), 3, 1, rets), ==, RTAS_PARAM_ERROR);
+    g_assert_cmpint(qrtas_query_irq(qts, 0, EDU_DEVFN, 0, &irq), ==, RTAS_HW_ERROR);
     g_assert_cmphex(cfg_rd(qts, 0, EDU_DEVFN, find_cap(qts, 0, EDU_DEVFN, PCI_CAP_ID_MSI) + 2,
                            2), ==, 0x0080);
     qtest_quit(qts);
@@ -850,15 +722,15 @@ static void test_msi_request_over_max(void)
     uint32_t rets[4], irq;
 
     /* edu has one vector: told so, nothing allocated */
-    g_assert_cmpint(change_msi(qts, 0, EDU_DEVFN, 3, 4, rets), ==, RTAS_SUCCESS);
+    g_assert_cmpint(qrtas_change_msi(qts, 0, EDU_DEVFN, 3, 4, rets), ==, RTAS_SUCCESS);
     g_assert_cmpuint(rets[1], ==, 1);
     g_assert_cmpuint(rets[2], ==, 8);
-    g_assert_cmpint(query_irq(qts, 0, EDU_DEVFN, 0, &irq), ==, RTAS_HW_ERROR);
+    g_assert_cmpint(qrtas_query_irq(qts, 0, EDU_DEVFN, 0, &irq), ==, RTAS_HW_ERROR);
     g_assert_cmphex(cfg_rd(qts, 0, EDU_DEVFN, find_cap(qts, 0, EDU_DEVFN, PCI_CAP_ID_MSI) + 2,
                            2), ==, 0x0080);
     /* the number it was told works, and takes the first MSI */
-    g_assert_cmpint(change_msi(qts, 0, EDU_DEVFN, 3, 1, rets), ==, RTAS_SUCCESS);
-    g_assert_cmpint(query_irq(qts, 0, EDU_DEVFN, 0, &irq), ==, RTAS_SUCCESS);
+    g_assert_cmpint(qrtas_change_msi(qts, 0, EDU_DEVFN, 3, 1, rets), ==, RTAS_SUCCESS);
+    g_assert_cmpint(qrtas_query_irq(qts, 0, EDU_DEVFN, 0, &irq), ==, RTAS_SUCCESS);
     g_assert_cmphex(irq, ==, MSI_IRQ_BASE);
     qtest_quit(qts);
 }
@@ -868,12 +740,12 @@ static void test_msi_release_unallocated(void)
     QTestState *qts = start("-device edu,addr=3.0");
     uint32_t rets[4];
 
-    g_assert_cmpint(change_msi(qts, 0, EDU_DEVFN, 3, 0, rets), ==, RTAS_HW_ERROR);
-    g_assert_cmpint(change_msi(qts, 0, EDU_DEVFN, 1, 0, rets), ==, RTAS_HW_ERROR);
+    g_assert_cmpint(qrtas_change_msi(qts, 0, EDU_DEVFN, 3, 0, rets), ==, RTAS_HW_ERROR);
+    g_assert_cmpint(qrtas_change_msi(qts, 0, EDU_DEVFN, 1, 0, rets), ==, RTAS_HW_ERROR);
     /* and twice after one allocation */
-    g_assert_cmpint(change_msi(qts, 0, EDU_DEVFN, 3, 1, rets), ==, RTAS_SUCCESS);
-    g_assert_cmpint(change_msi(qts, 0, EDU_DEVFN, 3, 0, rets), ==, RTAS_SUCCESS);
-    g_assert_cmpint(change_msi(qts, 0, EDU_DEVFN, 3, 0, rets), ==, RTAS_HW_ERROR);
+    g_assert_cmpint(qrtas_change_msi(qts, 0, EDU_DEVFN, 3, 1, rets), ==, RTAS_SUCCESS);
+    g_assert_cmpint(qrtas_change_msi(qts, 0, EDU_DEVFN, 3, 0, rets), ==, RTAS_SUCCESS);
+    g_assert_cmpint(qrtas_change_msi(qts, 0, EDU_DEVFN, 3, 0, rets), ==, RTAS_HW_ERROR);
     qtest_quit(qts);
 }
 
@@ -916,9 +788,9 @@ static void test_hotplug_phb_and_edu(void)
     g_autoptr(JsonObject) info = NULL;
     uint64_t bar;
 
-    g_assert_null(phb_info(qts, 2));
+    g_assert_null(qos_phb_info(qts, 2));
     qtest_qmp_device_add(qts, "spapr-pci-host-bridge", "phb2", "\"index\": 2");
-    info = phb_info(qts, 2);
+    info = qos_phb_info(qts, 2);
     g_assert_nonnull(info);
     g_assert_cmphex(json_object_get_int_member(info, "buid"), ==, 0x800000020000002ull);
     g_assert_cmpstr(json_object_get_string_member(info, "bus"), ==, "phb2.0");
@@ -931,9 +803,9 @@ static void test_hotplug_phb_and_edu(void)
     g_assert_cmpint(qrtas_cfg_read(qts, 0, DEVFN(4, 0), PCI_VENDOR_ID, 4, NULL), ==,
                     RTAS_HW_ERROR);
     /* and reachable through PHB 2's window */
-    bar = map_bar0(qts, 2, DEVFN(4, 0), PCI_BUS_MEM32);
+    bar = qos_pci_map_bar0(qts, 2, DEVFN(4, 0), PCI_BUS_MEM32);
     g_assert_cmphex(bar, ==, (1ull << 45) + 3 * 0x80000000ull);
-    g_assert_cmphex(mmio_readl(qts, bar + EDU_REG_ID), ==, EDU_ID);
+    g_assert_cmphex(qos_ldl_le(qts, bar + EDU_REG_ID), ==, EDU_ID);
     g_assert_cmphex(qtest_readl(qts, SPAPR_PCI_MEM32_CPU(0)), ==, 0xffffffff);
     qtest_quit(qts);
 }
@@ -1013,10 +885,10 @@ static void test_phb_anonymous_bus_name(void)
                             "-device spapr-pci-host-bridge,index=7,id=named "
                             "-device spapr-pci-host-bridge,index=6 "
                             "-device edu,bus=pci.1,addr=2.0");
-    g_autoptr(JsonObject) p0 = phb_info(qts, 0);
-    g_autoptr(JsonObject) p5 = phb_info(qts, 5);
-    g_autoptr(JsonObject) p6 = phb_info(qts, 6);
-    g_autoptr(JsonObject) p7 = phb_info(qts, 7);
+    g_autoptr(JsonObject) p0 = qos_phb_info(qts, 0);
+    g_autoptr(JsonObject) p5 = qos_phb_info(qts, 5);
+    g_autoptr(JsonObject) p6 = qos_phb_info(qts, 6);
+    g_autoptr(JsonObject) p7 = qos_phb_info(qts, 7);
 
     g_assert_cmpstr(json_object_get_string_member(p0, "bus"), ==, "pci.0");
     g_assert_cmpstr(json_object_get_string_member(p5, "bus"), ==, "pci.1");
@@ -1083,7 +955,7 @@ static void test_query_pci(void)
                                                   0), 5, "e4", -1);
 
     /* an assigned and enabled BAR shows its bus address */
-    map_bar0(qts, 4, DEVFN(5, 0), 0xc0000000);
+    qos_pci_map_bar0(qts, 4, DEVFN(5, 0), 0xc0000000);
     b = qmp_array(qts, "query-pci");
     bus = json_array_get_object_element(b, 2);
     check_edu_entry(json_array_get_object_element(json_object_get_array_member(bus, "devices"),
@@ -1134,7 +1006,7 @@ static void test_query_spapr_phbs(void)
     check_default_window(p, 0x80000300, 0);
 
     /* a mapping shows in its window only */
-    g_assert_cmpint(put_tce(qts, 0x80000300, 0x5000, GPA_A | TCE_RW), ==, H_SUCCESS);
+    g_assert_cmpint(qos_h_put_tce(qts, 0x80000300, 0x5000, GPA_A | TCE_RW), ==, H_SUCCESS);
     b = qmp_array(qts, "query-spapr-phbs");
     check_default_window(json_array_get_object_element(b, 0), 0x80000000, 0);
     check_default_window(json_array_get_object_element(b, 1), 0x80000300, 1);

@@ -247,14 +247,6 @@ static void test_get_system_parameter(void)
 
 /* Events ----------------------------------------------------------------------- */
 
-static int32_t check_exception(QTestState *qts, uint32_t mask, uint64_t buf, uint32_t len)
-{
-    uint32_t args[6] = { 0, 0, mask, 0, (uint32_t)buf, len }, rets[1];
-
-    g_assert_cmpuint(qrtas_call(qts, "check-exception", 6, args, 1, rets), ==, 0);
-    return (int32_t)rets[0];
-}
-
 static void test_events_epow(void)
 {
     QTestState *qts = start();
@@ -264,7 +256,7 @@ static void test_events_epow(void)
     JsonObject *rsp;
 
     qtest_irq_intercept_in(qts, "/machine/intc");
-    g_assert_cmpint(check_exception(qts, 0xffffffff, buf, 2048), ==, 1);
+    g_assert_cmpint(qrtas_check_exception(qts, 0xffffffff, buf, 2048), ==, 1);
     g_assert_cmpuint(qrtas_call(qts, "event-scan", 4, args, 1, rets), ==, 0);
     g_assert_cmpint((int32_t)rets[0], ==, 1);
     g_assert_cmpuint(qrtas_call(qts, "event-scan", 3, args, 1, rets), ==, 0);
@@ -278,12 +270,12 @@ static void test_events_epow(void)
     g_assert_false(qtest_get_irq(qts, 0x1000));
 
     /* another class's mask does not fetch it; a short buffer is refused, event kept */
-    g_assert_cmpint(check_exception(qts, 0x10000000, buf, 2048), ==, 1);
-    g_assert_cmpint(check_exception(qts, 0x40000000, buf, 4), ==, -3);
-    g_assert_cmpint(check_exception(qts, 0x40000000, 0xfffffff0, 2048), ==, -3);
+    g_assert_cmpint(qrtas_check_exception(qts, 0x10000000, buf, 2048), ==, 1);
+    g_assert_cmpint(qrtas_check_exception(qts, 0x40000000, buf, 4), ==, -3);
+    g_assert_cmpint(qrtas_check_exception(qts, 0x40000000, 0xfffffff0, 2048), ==, -3);
 
     qtest_memset(qts, buf, 0xee, sizeof(log) + 16);
-    g_assert_cmpint(check_exception(qts, 0x40000000, buf, 2048), ==, 0);
+    g_assert_cmpint(qrtas_check_exception(qts, 0x40000000, buf, 2048), ==, 0);
     qtest_memread(qts, buf, log, sizeof(log));
     g_assert_cmphex(log[0] << 24 | log[1] << 16 | log[2] << 8 | log[3], ==, 0x06340040);
     g_assert_cmpuint(log[4] << 24 | log[5] << 16 | log[6] << 8 | log[7], ==, 108);
@@ -301,7 +293,7 @@ static void test_events_epow(void)
     qtest_memread(qts, buf + sizeof(log), log, 4);
     g_assert_cmphex(log[0], ==, 0xee);
 
-    g_assert_cmpint(check_exception(qts, 0x40000000, buf, 2048), ==, 1);
+    g_assert_cmpint(qrtas_check_exception(qts, 0x40000000, buf, 2048), ==, 1);
     qtest_quit(qts);
 }
 
@@ -318,48 +310,18 @@ static void test_events_partial_buffer_and_reset(void)
     json_object_unref(rsp);
     /* 12 bytes: summary, length and 4 bytes of the log, nothing more */
     qtest_memset(qts, buf, 0xee, 16);
-    g_assert_cmpint(check_exception(qts, 0x40000000, buf, 12), ==, 0);
+    g_assert_cmpint(qrtas_check_exception(qts, 0x40000000, buf, 12), ==, 0);
     qtest_memread(qts, buf, b, 16);
     g_assert_cmphex(b[0], ==, 0x06);
     g_assert_cmphex(b[12], ==, 0xee);
     /* the second event is dropped by a reset */
     rsp = qtest_qmp(qts, "{\"execute\": \"system_reset\"}");
     json_object_unref(rsp);
-    g_assert_cmpint(check_exception(qts, 0xffffffff, buf, 2048), ==, 1);
+    g_assert_cmpint(qrtas_check_exception(qts, 0xffffffff, buf, 2048), ==, 1);
     qtest_quit(qts);
 }
 
 /* DRCs ------------------------------------------------------------------------ */
-
-#define DRC_PHB(i) (0x20000000u | (i))
-#define SENSOR_ENTITY 9003
-#define IND_ISOLATION 9001
-#define IND_ALLOCATION 9003
-
-static int32_t sensor(QTestState *qts, uint32_t type, uint32_t index, uint32_t *state)
-{
-    uint32_t args[2] = { type, index }, rets[2];
-
-    g_assert_cmpuint(qrtas_call(qts, "get-sensor-state", 2, args, 2, rets), ==, 0);
-    *state = rets[1];
-    return (int32_t)rets[0];
-}
-
-static int32_t indicator(QTestState *qts, uint32_t type, uint32_t index, uint32_t state)
-{
-    uint32_t args[3] = { type, index, state }, rets[1];
-
-    g_assert_cmpuint(qrtas_call(qts, "set-indicator", 3, args, 1, rets), ==, 0);
-    return (int32_t)rets[0];
-}
-
-static int32_t configure_connector(QTestState *qts, uint64_t wa)
-{
-    uint32_t args[2] = { (uint32_t)wa, wa >> 32 }, rets[1];
-
-    g_assert_cmpuint(qrtas_call(qts, "ibm,configure-connector", 2, args, 1, rets), ==, 0);
-    return (int32_t)rets[0];
-}
 
 static void test_drc_sensor_and_indicator(void)
 {
@@ -367,32 +329,32 @@ static void test_drc_sensor_and_indicator(void)
     uint32_t s;
 
     /* PHB 0 is cold-plugged: present and configured */
-    g_assert_cmpint(sensor(qts, SENSOR_ENTITY, DRC_PHB(0), &s), ==, 0);
+    g_assert_cmpint(qrtas_get_sensor_state(qts, QOS_SENSOR_ENTITY, QOS_DRC_PHB(0), &s), ==, 0);
     g_assert_cmpuint(s, ==, 1);
     /* PHB 1's connector is empty */
-    g_assert_cmpint(sensor(qts, SENSOR_ENTITY, DRC_PHB(1), &s), ==, 0);
+    g_assert_cmpint(qrtas_get_sensor_state(qts, QOS_SENSOR_ENTITY, QOS_DRC_PHB(1), &s), ==, 0);
     g_assert_cmpuint(s, ==, 2);
-    g_assert_cmpint(sensor(qts, SENSOR_ENTITY, 0x12345678, &s), ==, -3);
-    g_assert_cmpint(sensor(qts, 9001, DRC_PHB(0), &s), ==, -3);
+    g_assert_cmpint(qrtas_get_sensor_state(qts, QOS_SENSOR_ENTITY, 0x12345678, &s), ==, -3);
+    g_assert_cmpint(qrtas_get_sensor_state(qts, 9001, QOS_DRC_PHB(0), &s), ==, -3);
     /* PCI slot DRCs of PHB 0: empty */
-    g_assert_cmpint(sensor(qts, SENSOR_ENTITY, 0x40000008, &s), ==, 0);
+    g_assert_cmpint(qrtas_get_sensor_state(qts, QOS_SENSOR_ENTITY, 0x40000008, &s), ==, 0);
     g_assert_cmpuint(s, ==, 0);
 
     /* nothing to allocate behind an empty connector */
-    g_assert_cmpint(indicator(qts, IND_ALLOCATION, DRC_PHB(1), 1), ==, -3);
-    g_assert_cmpint(indicator(qts, IND_ALLOCATION, 0x12345678, 1), ==, -3);
-    g_assert_cmpint(indicator(qts, 9999, DRC_PHB(0), 1), ==, -3);
+    g_assert_cmpint(qrtas_set_indicator(qts, QOS_IND_ALLOCATION, QOS_DRC_PHB(1), 1), ==, -3);
+    g_assert_cmpint(qrtas_set_indicator(qts, QOS_IND_ALLOCATION, 0x12345678, 1), ==, -3);
+    g_assert_cmpint(qrtas_set_indicator(qts, 9999, QOS_DRC_PHB(0), 1), ==, -3);
     /* configured PHB: cannot be made unusable before it is isolated */
-    g_assert_cmpint(indicator(qts, IND_ALLOCATION, DRC_PHB(0), 0), ==, -3);
-    g_assert_cmpint(indicator(qts, IND_ISOLATION, DRC_PHB(0), 0), ==, 0);
-    g_assert_cmpint(indicator(qts, IND_ALLOCATION, DRC_PHB(0), 0), ==, 0);
-    g_assert_cmpint(sensor(qts, SENSOR_ENTITY, DRC_PHB(0), &s), ==, 0);
+    g_assert_cmpint(qrtas_set_indicator(qts, QOS_IND_ALLOCATION, QOS_DRC_PHB(0), 0), ==, -3);
+    g_assert_cmpint(qrtas_set_indicator(qts, QOS_IND_ISOLATION, QOS_DRC_PHB(0), 0), ==, 0);
+    g_assert_cmpint(qrtas_set_indicator(qts, QOS_IND_ALLOCATION, QOS_DRC_PHB(0), 0), ==, 0);
+    g_assert_cmpint(qrtas_get_sensor_state(qts, QOS_SENSOR_ENTITY, QOS_DRC_PHB(0), &s), ==, 0);
     g_assert_cmpuint(s, ==, 2);
     /* and back */
-    g_assert_cmpint(indicator(qts, IND_ISOLATION, DRC_PHB(0), 1), ==, -3);
-    g_assert_cmpint(indicator(qts, IND_ALLOCATION, DRC_PHB(0), 1), ==, 0);
-    g_assert_cmpint(indicator(qts, IND_ISOLATION, DRC_PHB(0), 1), ==, 0);
-    g_assert_cmpint(sensor(qts, SENSOR_ENTITY, DRC_PHB(0), &s), ==, 0);
+    g_assert_cmpint(qrtas_set_indicator(qts, QOS_IND_ISOLATION, QOS_DRC_PHB(0), 1), ==, -3);
+    g_assert_cmpint(qrtas_set_indicator(qts, QOS_IND_ALLOCATION, QOS_DRC_PHB(0), 1), ==, 0);
+    g_assert_cmpint(qrtas_set_indicator(qts, QOS_IND_ISOLATION, QOS_DRC_PHB(0), 1), ==, 0);
+    g_assert_cmpint(qrtas_get_sensor_state(qts, QOS_SENSOR_ENTITY, QOS_DRC_PHB(0), &s), ==, 0);
     g_assert_cmpuint(s, ==, 1);
     qtest_quit(qts);
 }
@@ -406,20 +368,20 @@ static void test_drc_configure_connector(void)
     char name[64];
 
     /* not unisolated: not configurable */
-    qos_stl_be(qts, wa, DRC_PHB(1));
-    g_assert_cmpint(configure_connector(qts, wa), ==, -9003);
+    qos_stl_be(qts, wa, QOS_DRC_PHB(1));
+    g_assert_cmpint(qrtas_configure_connector(qts, wa), ==, -9003);
     qos_stl_be(qts, wa, 0x12345678);
-    g_assert_cmpint(configure_connector(qts, wa), ==, -3);
-    g_assert_cmpint(configure_connector(qts, 0xfffffffff000ull), ==, -3);
+    g_assert_cmpint(qrtas_configure_connector(qts, wa), ==, -3);
+    g_assert_cmpint(qrtas_configure_connector(qts, 0xfffffffff000ull), ==, -3);
 
     /* PHB 0: isolate, release, take back, walk its subtree */
-    g_assert_cmpint(indicator(qts, IND_ISOLATION, DRC_PHB(0), 0), ==, 0);
-    g_assert_cmpint(indicator(qts, IND_ALLOCATION, DRC_PHB(0), 0), ==, 0);
-    g_assert_cmpint(indicator(qts, IND_ALLOCATION, DRC_PHB(0), 1), ==, 0);
-    g_assert_cmpint(indicator(qts, IND_ISOLATION, DRC_PHB(0), 1), ==, 0);
+    g_assert_cmpint(qrtas_set_indicator(qts, QOS_IND_ISOLATION, QOS_DRC_PHB(0), 0), ==, 0);
+    g_assert_cmpint(qrtas_set_indicator(qts, QOS_IND_ALLOCATION, QOS_DRC_PHB(0), 0), ==, 0);
+    g_assert_cmpint(qrtas_set_indicator(qts, QOS_IND_ALLOCATION, QOS_DRC_PHB(0), 1), ==, 0);
+    g_assert_cmpint(qrtas_set_indicator(qts, QOS_IND_ISOLATION, QOS_DRC_PHB(0), 1), ==, 0);
     do {
-        qos_stl_be(qts, wa, DRC_PHB(0));
-        ret = configure_connector(qts, wa);
+        qos_stl_be(qts, wa, QOS_DRC_PHB(0));
+        ret = qrtas_configure_connector(qts, wa);
         g_assert_cmpint(++steps, <, 10000);
         switch (ret) {
         case 2:             /* next child: name at the offset in word 2 */
@@ -456,8 +418,8 @@ static void test_drc_configure_connector(void)
     g_assert_cmpint(props, >, 15);
     g_assert_true(saw_dma_window);
     /* configured again: the walk can be replayed from the start */
-    qos_stl_be(qts, wa, DRC_PHB(0));
-    g_assert_cmpint(configure_connector(qts, wa), ==, 2);
+    qos_stl_be(qts, wa, QOS_DRC_PHB(0));
+    g_assert_cmpint(qrtas_configure_connector(qts, wa), ==, 2);
     qtest_quit(qts);
 }
 

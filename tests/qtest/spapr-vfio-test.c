@@ -5,7 +5,8 @@
  * host mappings equal to the guest's tables after every step, map failure
  * injection, interrupts, and clean teardown.
  */
-#include "libqos/spapr.h"
+#include "libqos/edu.h"
+#include "libqos/vfio-sim.h"
 
 #include <libfdt.h>
 #include <string.h>
@@ -15,15 +16,12 @@
 #define H_HARDWARE (-1)
 #define H_PARAMETER (-4)
 #define H_RESOURCE (-16)
-#define H_PUT_TCE 0x20
-#define H_PUT_TCE_INDIRECT 0x13C
-#define H_STUFF_TCE 0x138
 #define TCE_RW 3ull
 
 #define PHB 1
 #define LIOBN(n) SPAPR_LIOBN(PHB, n)
 #define EDU_DEVFN 0
-#define EDU_MMIO (SPAPR_PCI_MEM32_CPU(PHB))
+#define TCE_LIST 0x3ff000       /* guest RAM for H_PUT_TCE_INDIRECT's lists */
 
 typedef struct Vm {
     QTestState *qts;
@@ -36,47 +34,11 @@ static QTestState *start_sim(const char *iommu_type, const char *extra)
                        iommu_type, extra ? extra : "");
 }
 
-static JsonObject *sim_query(QTestState *qts)
-{
-    JsonObject *rsp = qtest_qmp(qts, "{\"execute\": \"x-vfio-sim-query\", \"arguments\": "
-                                "{\"sim\": \"sim0\"}}");
-    JsonObject *r = json_object_ref(json_node_get_object(qmp_rsp_return(rsp)));
-
-    json_object_unref(rsp);
-    return r;
-}
-
-static int64_t sim_open_fds(QTestState *qts)
-{
-    JsonObject *q = sim_query(qts);
-    int64_t n = json_object_get_int_member(q, "open-fds");
-
-    json_object_unref(q);
-    return n;
-}
-
-static unsigned count_phbs(QTestState *qts)
-{
-    JsonObject *rsp = qtest_qmp(qts, "{\"execute\": \"query-spapr-phbs\"}");
-    unsigned n = json_array_get_length(json_node_get_array(qmp_rsp_return(rsp)));
-
-    json_object_unref(rsp);
-    return n;
-}
-
-static void sim_inject(QTestState *qts, const char *args)
-{
-    JsonObject *rsp = qtest_qmp(qts, "{\"execute\": \"x-vfio-sim-inject\", \"arguments\": "
-                                "{\"sim\": \"sim0\", %s}}", args);
-    qmp_rsp_return(rsp);
-    json_object_unref(rsp);
-}
-
 /* device_add that must fail: its message must contain every @needle, and leave nothing */
 static void add_must_fail(QTestState *qts, const char *props, const char *const *needles)
 {
-    int64_t fds = sim_open_fds(qts);
-    unsigned phbs = count_phbs(qts);
+    int64_t fds = qvfio_sim_open_fds(qts, "sim0");
+    unsigned phbs = qos_phb_count(qts);
     JsonObject *rsp = qtest_qmp(qts, "{\"execute\": \"device_add\", \"arguments\": "
                                 "{\"driver\": \"spapr-pci-vfio-host-bridge\", \"id\": \"bad\", %s}}",
                                 props);
@@ -88,8 +50,8 @@ static void add_must_fail(QTestState *qts, const char *props, const char *const 
         }
     }
     json_object_unref(rsp);
-    g_assert_cmpint(sim_open_fds(qts), ==, fds);
-    g_assert_cmpuint(count_phbs(qts), ==, phbs);
+    g_assert_cmpint(qvfio_sim_open_fds(qts, "sim0"), ==, fds);
+    g_assert_cmpuint(qos_phb_count(qts), ==, phbs);
     rsp = qtest_qmp(qts, "{\"execute\": \"qom-list\", \"arguments\": "
                     "{\"path\": \"/machine/peripheral/bad\"}}");
     g_assert_cmpstr(qmp_rsp_error_class(rsp), ==, "DeviceNotFound");
@@ -137,10 +99,10 @@ static void test_one_phb_per_group(void)
         g_assert_cmpint(qrtas_cfg_write(qts, phb, 0, 0x10, 4, SPAPR_PCI_BUS_MEM32), ==, 0);
         g_assert_cmpint(qrtas_cfg_write(qts, phb, 0, 0x04, 2, 0x2), ==, 0);
     }
-    qtest_writel(qts, SPAPR_PCI_MEM32_CPU(1) + 4, __builtin_bswap32(0x11111111));
-    qtest_writel(qts, SPAPR_PCI_MEM32_CPU(2) + 4, __builtin_bswap32(0x22222222));
-    g_assert_cmphex(__builtin_bswap32(qtest_readl(qts, SPAPR_PCI_MEM32_CPU(1) + 4)), ==, ~0x11111111u);
-    g_assert_cmphex(__builtin_bswap32(qtest_readl(qts, SPAPR_PCI_MEM32_CPU(2) + 4)), ==, ~0x22222222u);
+    qedu_writel(qts, 1, EDU_REG_LIVENESS, 0x11111111);
+    qedu_writel(qts, 2, EDU_REG_LIVENESS, 0x22222222);
+    g_assert_cmphex(qedu_readl(qts, 1, EDU_REG_LIVENESS), ==, ~0x11111111u);
+    g_assert_cmphex(qedu_readl(qts, 2, EDU_REG_LIVENESS), ==, ~0x22222222u);
     qtest_quit(qts);
 }
 
@@ -197,12 +159,12 @@ static void test_realize_errors(void)
     add_must_fail(qts, "\"index\": 5, \"iommu\": 4, \"vfio-sim\": \"sim0\"", not_viable);
     add_must_fail(qts, "\"index\": 5, \"iommu\": 1, \"vfio-sim\": \"sim0\"", owned);
     add_must_fail(qts, "\"index\": 5, \"iommu\": 3, \"vfio-sim\": \"nosim\"", no_sim);
-    sim_inject(qts, "\"fault\": \"eacces\", \"group\": 3");
+    qvfio_sim_inject(qts, "sim0", "\"fault\": \"eacces\", \"group\": 3");
     add_must_fail(qts, "\"index\": 5, \"iommu\": 3, \"vfio-sim\": \"sim0\"", eacces);
-    sim_inject(qts, "\"fault\": \"eacces\", \"group\": 3, \"clear\": true");
-    sim_inject(qts, "\"fault\": \"memlock\", \"bytes\": 1048576");
+    qvfio_sim_inject(qts, "sim0", "\"fault\": \"eacces\", \"group\": 3, \"clear\": true");
+    qvfio_sim_inject(qts, "sim0", "\"fault\": \"memlock\", \"bytes\": 1048576");
     add_must_fail(qts, "\"index\": 5, \"iommu\": 3, \"vfio-sim\": \"sim0\"", memlock);
-    sim_inject(qts, "\"fault\": \"memlock\", \"bytes\": 0");
+    qvfio_sim_inject(qts, "sim0", "\"fault\": \"memlock\", \"bytes\": 0");
 
     /* after all that, the same index and group work */
     rsp = qtest_qmp(qts, "{\"execute\": \"device_add\", \"arguments\": {\"driver\": "
@@ -210,7 +172,7 @@ static void test_realize_errors(void)
                     "\"vfio-sim\": \"sim0\"}}");
     qmp_rsp_return(rsp);
     json_object_unref(rsp);
-    g_assert_cmpuint(count_phbs(qts), ==, 3);
+    g_assert_cmpuint(qos_phb_count(qts), ==, 3);
     qtest_quit(qts);
 }
 
@@ -269,86 +231,19 @@ static void test_topology_layouts(void)
 
 /* DMA and host mappings ------------------------------------------------------------ */
 
-static void edu_setup(QTestState *qts)
-{
-    g_assert_cmpint(qrtas_cfg_write(qts, PHB, EDU_DEVFN, 0x10, 4, SPAPR_PCI_BUS_MEM32), ==, 0);
-    g_assert_cmpint(qrtas_cfg_write(qts, PHB, EDU_DEVFN, 0x04, 2, 0x6), ==, 0);
-}
-
-static uint32_t edu_readl(QTestState *qts, uint32_t reg)
-{
-    return __builtin_bswap32(qtest_readl(qts, EDU_MMIO + reg));
-}
-
-static void edu_writel(QTestState *qts, uint32_t reg, uint32_t v)
-{
-    qtest_writel(qts, EDU_MMIO + reg, __builtin_bswap32(v));
-}
-
-static void edu_writeq(QTestState *qts, uint32_t reg, uint64_t v)
-{
-    qtest_writeq(qts, EDU_MMIO + reg, __builtin_bswap64(v));
-}
-
-static void edu_dma(QTestState *qts, uint64_t src, uint64_t dst, uint64_t len, int to_ram)
-{
-    edu_writeq(qts, 0x80, src);
-    edu_writeq(qts, 0x88, dst);
-    edu_writeq(qts, 0x90, len);
-    edu_writeq(qts, 0x98, 1 | (to_ram ? 2 : 0));
-    qtest_clock_step(qts, 200 * 1000 * 1000);
-}
-
-static int64_t put_tce(QTestState *qts, unsigned win, uint64_t ioba, uint64_t tce)
-{
-    uint64_t a[] = { LIOBN(win), ioba, tce };
-    return qtest_hcall(qts, H_PUT_TCE, 3, a, NULL, 0, NULL);
-}
-
-static int64_t put_indirect(QTestState *qts, unsigned win, uint64_t ioba, const uint64_t *tces,
-                            unsigned n)
-{
-    uint64_t list = 0x3ff000, a[] = { LIOBN(win), ioba, list, n };
-
-    for (unsigned i = 0; i < n; i++) {
-        qtest_writeq(qts, list + 8 * i, tces[i]);
-    }
-    return qtest_hcall(qts, H_PUT_TCE_INDIRECT, 4, a, NULL, 0, NULL);
-}
-
-static int64_t stuff(QTestState *qts, unsigned win, uint64_t ioba, uint64_t tce, uint64_t n)
-{
-    uint64_t a[] = { LIOBN(win), ioba, tce, n };
-    return qtest_hcall(qts, H_STUFF_TCE, 4, a, NULL, 0, NULL);
-}
-
-static int32_t ddw_create(QTestState *qts, uint32_t shift, uint32_t wshift, uint64_t *start)
-{
-    uint64_t buid = SPAPR_BUID(PHB);
-    uint32_t args[5] = { 0, buid >> 32, (uint32_t)buid, shift, wshift }, rets[4];
-
-    g_assert_cmpuint(qrtas_call(qts, "ibm,create-pe-dma-window", 5, args, 4, rets), ==, 0);
-    *start = (uint64_t)rets[2] << 32 | rets[3];
-    g_assert_cmphex(rets[1], ==, LIOBN(1));
-    return (int32_t)rets[0];
-}
-
 /*
  * The host's mappings, page by page (4 KiB), must be exactly @expect:
  * iova page -> gpa page.  This is "host mappings equal the guest's table".
  */
 static void assert_host_mappings(QTestState *qts, GHashTable *expect)
 {
-    JsonObject *q = sim_query(qts);
-    JsonArray *cs = json_object_get_array_member(q, "containers");
+    g_autoptr(JsonArray) maps = qvfio_sim_mappings(qts, "sim0");
     g_autoptr(GHashTable) host = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free,
                                                        g_free);
     GHashTableIter it;
     gpointer k, v;
 
-    g_assert_cmpuint(json_array_get_length(cs), ==, 1);
-    JsonArray *maps = json_object_get_array_member(json_array_get_object_element(cs, 0),
-                                                   "mappings");
+    g_assert_nonnull(maps);             /* one container */
     for (guint i = 0; i < json_array_get_length(maps); i++) {
         JsonObject *m = json_array_get_object_element(maps, i);
         uint64_t iova = json_object_get_int_member(m, "iova");
@@ -370,7 +265,6 @@ static void assert_host_mappings(QTestState *qts, GHashTable *expect)
                     *(uint64_t *)v);
         }
     }
-    json_object_unref(q);
 }
 
 static void expect_map(GHashTable *e, uint64_t iova, uint64_t gpa, uint64_t size)
@@ -388,24 +282,6 @@ static void expect_unmap(GHashTable *e, uint64_t iova, uint64_t size)
     }
 }
 
-static int64_t sim_device_faults(QTestState *qts)
-{
-    JsonObject *q = sim_query(qts);
-    JsonArray *gs = json_object_get_array_member(q, "groups");
-    int64_t faults = 0;
-
-    for (guint i = 0; i < json_array_get_length(gs); i++) {
-        JsonObject *g = json_array_get_object_element(gs, i);
-        JsonArray *ds = json_object_get_array_member(g, "devices");
-        for (guint j = 0; j < json_array_get_length(ds); j++) {
-            faults += json_object_get_int_member(json_array_get_object_element(ds, j),
-                                                 "dma-faults");
-        }
-    }
-    json_object_unref(q);
-    return faults;
-}
-
 static void dma_both_windows(const char *iommu)
 {
     QTestState *qts = start_sim(iommu,
@@ -413,10 +289,11 @@ static void dma_both_windows(const char *iommu)
     g_autoptr(GHashTable) e = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, g_free);
     uint8_t pattern[64], back[64];
     uint64_t gpa = 0x800000, start, tces[8];
+    uint32_t liobn;
     int64_t faults;
 
-    edu_setup(qts);
-    g_assert_cmphex(edu_readl(qts, 0), ==, 0x010000ed);
+    qedu_setup(qts, PHB, EDU_DEVFN);
+    g_assert_cmphex(qedu_readl(qts, PHB, 0), ==, 0x010000ed);
     for (unsigned i = 0; i < sizeof(pattern); i++) {
         pattern[i] = 0x30 + i;
     }
@@ -424,21 +301,21 @@ static void dma_both_windows(const char *iommu)
     assert_host_mappings(qts, e);
 
     /* unmapped: the host IOMMU refuses the device, RAM untouched */
-    faults = sim_device_faults(qts);
+    faults = qvfio_sim_dma_faults(qts, "sim0");
     qtest_memset(qts, gpa + 0x1000, 0x55, 64);
-    edu_dma(qts, 0x40000, 0x6000, 64, 1);
-    g_assert_cmpint(sim_device_faults(qts), ==, faults + 1);
+    qedu_dma(qts, PHB, 0x40000, 0x6000, 64, true);
+    g_assert_cmpint(qvfio_sim_dma_faults(qts, "sim0"), ==, faults + 1);
     qtest_memread(qts, gpa + 0x1000, back, 64);
     g_assert_cmphex(back[0], ==, 0x55);
 
     /* default window: two TCEs, one run each (not contiguous in RAM) */
-    g_assert_cmpint(put_tce(qts, 0, 0x5000, gpa | TCE_RW), ==, H_SUCCESS);
-    g_assert_cmpint(put_tce(qts, 0, 0x6000, (gpa + 0x1000) | TCE_RW), ==, H_SUCCESS);
+    g_assert_cmpint(qos_h_put_tce(qts, LIOBN(0), 0x5000, gpa | TCE_RW), ==, H_SUCCESS);
+    g_assert_cmpint(qos_h_put_tce(qts, LIOBN(0), 0x6000, (gpa + 0x1000) | TCE_RW), ==, H_SUCCESS);
     expect_map(e, 0x5000, gpa, 0x1000);
     expect_map(e, 0x6000, gpa + 0x1000, 0x1000);
     assert_host_mappings(qts, e);
-    edu_dma(qts, 0x5000, 0x40000, 64, 0);
-    edu_dma(qts, 0x40000, 0x6000, 64, 1);
+    qedu_dma(qts, PHB, 0x5000, 0x40000, 64, false);
+    qedu_dma(qts, PHB, 0x40000, 0x6000, 64, true);
     qtest_memread(qts, gpa + 0x1000, back, 64);
     g_assert_cmpmem(back, 64, pattern, 64);
 
@@ -446,35 +323,38 @@ static void dma_both_windows(const char *iommu)
     for (unsigned i = 0; i < 8; i++) {
         tces[i] = (0x1000000 + i * 0x1000) | TCE_RW;
     }
-    g_assert_cmpint(put_indirect(qts, 0, 0x100000, tces, 8), ==, H_SUCCESS);
+    g_assert_cmpint(qos_h_put_tce_list(qts, LIOBN(0), 0x100000, TCE_LIST, tces, 8), ==, H_SUCCESS);
     expect_map(e, 0x100000, 0x1000000, 0x8000);
     assert_host_mappings(qts, e);
     /* clearing part of it: Type1 must split its mapping */
-    g_assert_cmpint(stuff(qts, 0, 0x102000, 0, 2), ==, H_SUCCESS);
+    g_assert_cmpint(qos_h_stuff_tce(qts, LIOBN(0), 0x102000, 0, 2), ==, H_SUCCESS);
     expect_unmap(e, 0x102000, 0x2000);
     assert_host_mappings(qts, e);
     /* replacing a live TCE */
-    g_assert_cmpint(put_tce(qts, 0, 0x5000, (gpa + 0x3000) | TCE_RW), ==, H_SUCCESS);
+    g_assert_cmpint(qos_h_put_tce(qts, LIOBN(0), 0x5000, (gpa + 0x3000) | TCE_RW), ==, H_SUCCESS);
     expect_map(e, 0x5000, gpa + 0x3000, 0x1000);
     assert_host_mappings(qts, e);
 
     /* DDW: 64 KiB TCEs; the start comes from the host (sPAPR) or its IOVA ranges (Type1) */
-    g_assert_cmpint(ddw_create(qts, 16, 32, &start), ==, 0);
+    g_assert_cmpint(qrtas_ddw_create(qts, 0, SPAPR_BUID(PHB), 16, 32, &liobn, &start), ==, 0);
+    g_assert_cmphex(liobn, ==, LIOBN(1));
     if (!strcmp(iommu, "spapr-tce-v2")) {
         g_assert_cmphex(start, ==, 1ull << 59);
     } else {
         g_assert_cmphex(start, >=, 1ull << 32);
         g_assert_cmphex(start, <, 1ull << 48);
     }
-    g_assert_cmpint(put_tce(qts, 1, start + 0x10000, 0x800000 | TCE_RW), ==, H_SUCCESS);
+    g_assert_cmpint(qos_h_put_tce(qts, LIOBN(1), start + 0x10000, 0x800000 | TCE_RW), ==,
+                    H_SUCCESS);
     expect_map(e, start + 0x10000, 0x800000, 0x10000);
     assert_host_mappings(qts, e);
     qtest_memset(qts, gpa + 0x200, 0, 64);
-    edu_dma(qts, 0x40000, start + 0x10200, 64, 1);
+    qedu_dma(qts, PHB, 0x40000, start + 0x10200, 64, true);
     qtest_memread(qts, gpa + 0x200, back, 64);
     g_assert_cmpmem(back, 64, pattern, 64);
     /* a TCE outside RAM is refused before the host sees anything */
-    g_assert_cmpint(put_tce(qts, 1, start + 0x20000, (1ull << 30) | TCE_RW), ==, H_PARAMETER);
+    g_assert_cmpint(qos_h_put_tce(qts, LIOBN(1), start + 0x20000, (1ull << 30) | TCE_RW), ==,
+                    H_PARAMETER);
     assert_host_mappings(qts, e);
 
     /* a system reset drops every mapping: only the empty default window stays */
@@ -500,38 +380,32 @@ static void map_failure(const char *iommu)
         "-device spapr-pci-vfio-host-bridge,id=g1,index=1,iommu=1,vfio-sim=sim0");
     g_autoptr(GHashTable) e = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, g_free);
     uint64_t tces[4], t;
-    uint64_t a[2];
-    int nouts;
 
     /* the next MAP_DMA fails with ENOMEM: one contiguous run, all of it refused */
-    sim_inject(qts, "\"fault\": \"map-fail\", \"after\": 0, \"errno\": \"ENOMEM\"");
+    qvfio_sim_inject(qts, "sim0", "\"fault\": \"map-fail\", \"after\": 0, \"errno\": \"ENOMEM\"");
     for (unsigned i = 0; i < 4; i++) {
         tces[i] = (0x2000000 + i * 0x1000) | TCE_RW;
     }
-    g_assert_cmpint(put_indirect(qts, 0, 0x10000, tces, 4), ==, H_RESOURCE);
+    g_assert_cmpint(qos_h_put_tce_list(qts, LIOBN(0), 0x10000, TCE_LIST, tces, 4), ==, H_RESOURCE);
     assert_host_mappings(qts, e);
-    a[0] = LIOBN(0);
-    a[1] = 0x10000;
-    g_assert_cmpint(qtest_hcall(qts, 0x1C, 2, a, &t, 1, &nouts), ==, H_SUCCESS);
+    g_assert_cmpint(qos_h_get_tce(qts, LIOBN(0), 0x10000, &t), ==, H_SUCCESS);
     g_assert_cmphex(t, ==, 0);
 
     /* four separate runs, the second fails (EFAULT): table keeps exactly the first */
-    sim_inject(qts, "\"fault\": \"map-fail\", \"after\": 1, \"errno\": \"EFAULT\"");
+    qvfio_sim_inject(qts, "sim0", "\"fault\": \"map-fail\", \"after\": 1, \"errno\": \"EFAULT\"");
     for (unsigned i = 0; i < 4; i++) {
         tces[i] = (0x2000000 + i * 0x2000) | TCE_RW;
     }
-    g_assert_cmpint(put_indirect(qts, 0, 0x10000, tces, 4), ==, H_HARDWARE);
+    g_assert_cmpint(qos_h_put_tce_list(qts, LIOBN(0), 0x10000, TCE_LIST, tces, 4), ==, H_HARDWARE);
     expect_map(e, 0x10000, 0x2000000, 0x1000);
     assert_host_mappings(qts, e);
-    a[1] = 0x10000;
-    g_assert_cmpint(qtest_hcall(qts, 0x1C, 2, a, &t, 1, &nouts), ==, H_SUCCESS);
+    g_assert_cmpint(qos_h_get_tce(qts, LIOBN(0), 0x10000, &t), ==, H_SUCCESS);
     g_assert_cmphex(t, ==, tces[0]);
-    a[1] = 0x11000;
-    g_assert_cmpint(qtest_hcall(qts, 0x1C, 2, a, &t, 1, &nouts), ==, H_SUCCESS);
+    g_assert_cmpint(qos_h_get_tce(qts, LIOBN(0), 0x11000, &t), ==, H_SUCCESS);
     g_assert_cmphex(t, ==, 0);
 
     /* the fault is spent: the same call now works */
-    g_assert_cmpint(put_indirect(qts, 0, 0x10000, tces, 4), ==, H_SUCCESS);
+    g_assert_cmpint(qos_h_put_tce_list(qts, LIOBN(0), 0x10000, TCE_LIST, tces, 4), ==, H_SUCCESS);
     for (unsigned i = 0; i < 4; i++) {
         expect_map(e, 0x10000 + i * 0x1000, 0x2000000 + i * 0x2000, 0x1000);
     }
@@ -555,36 +429,24 @@ static void test_interrupts(void)
 {
     QTestState *qts = start_sim("spapr-tce-v2",
         "-device spapr-pci-vfio-host-bridge,id=g1,index=1,iommu=1,vfio-sim=sim0");
-    uint64_t buid = SPAPR_BUID(PHB);
-    uint32_t args[6], rets[4];
+    uint32_t rets[4], msi_irq;
     int lsi = 0x1200 + 4 * PHB + 0;     /* slot 0, INTA */
-    int msi_irq;
 
-    edu_setup(qts);
+    qedu_setup(qts, PHB, EDU_DEVFN);
     qtest_irq_intercept_in(qts, "/machine/intc");
     /* INTx: raise, see the PHB's LSI, acknowledge */
-    edu_writel(qts, 0x60, 0x1);
+    qedu_writel(qts, PHB, 0x60, 0x1);
     g_assert_true(qtest_get_irq(qts, lsi));
-    edu_writel(qts, 0x64, 0x1);
-    (void)edu_readl(qts, 0x24);
+    qedu_writel(qts, PHB, 0x64, 0x1);
+    (void)qedu_readl(qts, PHB, 0x24);
     g_assert_false(qtest_get_irq(qts, lsi));
 
     /* MSI through ibm,change-msi */
-    args[0] = EDU_DEVFN << 8;
-    args[1] = buid >> 32;
-    args[2] = (uint32_t)buid;
-    args[3] = 3;            /* MSI */
-    args[4] = 1;
-    args[5] = 7;
-    g_assert_cmpuint(qrtas_call(qts, "ibm,change-msi", 6, args, 4, rets), ==, 0);
-    g_assert_cmpint((int32_t)rets[0], ==, 0);
+    g_assert_cmpint(qrtas_change_msi(qts, PHB, EDU_DEVFN, 3, 1, rets), ==, 0);    /* MSI */
     g_assert_cmpuint(rets[1], ==, 1);
-    args[3] = 0;
-    g_assert_cmpuint(qrtas_call(qts, "ibm,query-interrupt-source-number", 4, args, 3, rets), ==, 0);
-    g_assert_cmpint((int32_t)rets[0], ==, 0);
-    msi_irq = rets[1];
+    g_assert_cmpint(qrtas_query_irq(qts, PHB, EDU_DEVFN, 0, &msi_irq), ==, 0);
     g_assert_cmpint(msi_irq, >=, 0x1300);
-    edu_writel(qts, 0x60, 0x2);
+    qedu_writel(qts, PHB, 0x60, 0x2);
     g_assert_cmpuint(qtest_irq_raise_count(qts, msi_irq), ==, 1);
     qtest_quit(qts);
 }
@@ -594,55 +456,11 @@ static void test_interrupts(void)
 #define MSIX_TABLE 0x80000      /* in BAR0, as the simulator's functions have it */
 #define MSIX_PBA   0x81000
 
-static int32_t change_msi(QTestState *qts, unsigned phb, int devfn, uint32_t func,
-                          uint32_t req, uint32_t *rets)
-{
-    uint64_t buid = SPAPR_BUID(phb);
-    uint32_t args[6] = { devfn << 8, buid >> 32, (uint32_t)buid, func, req, 7 };
-
-    g_assert_cmpuint(qrtas_call(qts, "ibm,change-msi", 6, args, 4, rets), ==, 0);
-    return (int32_t)rets[0];
-}
-
-static int32_t irq_source(QTestState *qts, unsigned phb, int devfn, uint32_t n, int *irq)
-{
-    uint64_t buid = SPAPR_BUID(phb);
-    uint32_t args[4] = { devfn << 8, buid >> 32, (uint32_t)buid, n }, rets[3];
-
-    g_assert_cmpuint(qrtas_call(qts, "ibm,query-interrupt-source-number", 4, args, 3, rets),
-                     ==, 0);
-    *irq = rets[1];
-    return (int32_t)rets[0];
-}
-
-/* A member of function @name in x-vfio-sim-query (owned string / integer). */
-static char *sim_device_str(QTestState *qts, const char *name, const char *member)
-{
-    JsonObject *q = sim_query(qts);
-    JsonArray *gs = json_object_get_array_member(q, "groups");
-    char *ret = NULL;
-
-    for (guint i = 0; i < json_array_get_length(gs) && !ret; i++) {
-        JsonArray *ds = json_object_get_array_member(json_array_get_object_element(gs, i),
-                                                     "devices");
-        for (guint j = 0; j < json_array_get_length(ds); j++) {
-            JsonObject *d = json_array_get_object_element(ds, j);
-            if (!strcmp(json_object_get_string_member(d, "name"), name)) {
-                ret = g_strdup(json_object_get_string_member(d, member));
-                break;
-            }
-        }
-    }
-    json_object_unref(q);
-    g_assert_nonnull(ret);
-    return ret;
-}
-
 static void assert_host_irq_type(QTestState *qts, const char *type)
 {
-    g_autofree char *t = sim_device_str(qts, "0000:01:00.0", "irq-type");
+    g_autoptr(JsonObject) d = qvfio_sim_device(qts, "sim0", "0000:01:00.0");
 
-    g_assert_cmpstr(t, ==, type);
+    g_assert_cmpstr(json_object_get_string_member(d, "irq-type"), ==, type);
 }
 
 static uint32_t cfg(QTestState *qts, unsigned phb, uint32_t reg, int size)
@@ -658,12 +476,11 @@ static void test_msix(void)
     QTestState *qts = start_sim("spapr-tce-v2",
         "-device spapr-pci-vfio-host-bridge,id=g1,index=1,iommu=1,vfio-sim=sim0");
     int lsi = 0x1200 + 4 * PHB + 0;     /* slot 0, INTA */
-    uint32_t rets[4];
-    int irq0, irq1, irq;
+    uint32_t rets[4], irq0, irq1, irq;
     unsigned raised;
     int64_t fds;
 
-    edu_setup(qts);
+    qedu_setup(qts, PHB, EDU_DEVFN);
     qtest_irq_intercept_in(qts, "/machine/intc");
     /* the host's capability chain, MSI-X at the host's offset and with its layout */
     g_assert_cmphex(cfg(qts, PHB, 0x34, 1), ==, 0x40);
@@ -675,84 +492,84 @@ static void test_msix(void)
     assert_host_irq_type(qts, "intx");
 
     /* ibm,change-msi, MSI-X, 2 vectors: two consecutive sources */
-    g_assert_cmpint(change_msi(qts, PHB, EDU_DEVFN, 4, 2, rets), ==, 0);
+    g_assert_cmpint(qrtas_change_msi(qts, PHB, EDU_DEVFN, 4, 2, rets), ==, 0);
     g_assert_cmpuint(rets[1], ==, 2);
     g_assert_cmpuint(rets[2], ==, 8);
     g_assert_cmpuint(rets[3], ==, 2);           /* MSI-X */
-    g_assert_cmpint(irq_source(qts, PHB, EDU_DEVFN, 0, &irq0), ==, 0);
-    g_assert_cmpint(irq_source(qts, PHB, EDU_DEVFN, 1, &irq1), ==, 0);
+    g_assert_cmpint(qrtas_query_irq(qts, PHB, EDU_DEVFN, 0, &irq0), ==, 0);
+    g_assert_cmpint(qrtas_query_irq(qts, PHB, EDU_DEVFN, 1, &irq1), ==, 0);
     g_assert_cmpint(irq0, >=, 0x1300);
     g_assert_cmpint(irq1, ==, irq0 + 1);
-    g_assert_cmpint(irq_source(qts, PHB, EDU_DEVFN, 2, &irq), ==, -1);
+    g_assert_cmpint(qrtas_query_irq(qts, PHB, EDU_DEVFN, 2, &irq), ==, -1);
     /* the platform's messages are in the guest's table, emulated: never the host's */
-    g_assert_cmphex(edu_readl(qts, MSIX_TABLE + 0), ==, (uint32_t)0x40000000000ull);
-    g_assert_cmphex(edu_readl(qts, MSIX_TABLE + 4), ==, 0x40000000000ull >> 32);
-    g_assert_cmphex(edu_readl(qts, MSIX_TABLE + 8), ==, irq0);
-    g_assert_cmphex(edu_readl(qts, MSIX_TABLE + 16 + 8), ==, irq1);
-    g_assert_cmphex(edu_readl(qts, MSIX_TABLE + 12), ==, 1);      /* masked since reset */
-    g_assert_cmphex(edu_readl(qts, MSIX_TABLE + 32), ==, 0);
+    g_assert_cmphex(qedu_readl(qts, PHB, MSIX_TABLE + 0), ==, (uint32_t)0x40000000000ull);
+    g_assert_cmphex(qedu_readl(qts, PHB, MSIX_TABLE + 4), ==, 0x40000000000ull >> 32);
+    g_assert_cmphex(qedu_readl(qts, PHB, MSIX_TABLE + 8), ==, irq0);
+    g_assert_cmphex(qedu_readl(qts, PHB, MSIX_TABLE + 16 + 8), ==, irq1);
+    g_assert_cmphex(qedu_readl(qts, PHB, MSIX_TABLE + 12), ==, 1);  /* masked since reset */
+    g_assert_cmphex(qedu_readl(qts, PHB, MSIX_TABLE + 32), ==, 0);
     /* not enabled by the guest yet: the host keeps INTx */
     assert_host_irq_type(qts, "intx");
 
     /* as Linux does: enable with the function masked, ... */
     g_assert_cmpint(qrtas_cfg_write(qts, PHB, EDU_DEVFN, 0x92, 2, 0xc000), ==, 0);
     assert_host_irq_type(qts, "msix");
-    fds = sim_open_fds(qts);
-    edu_writel(qts, 0x60, 0x1);
+    fds = qvfio_sim_open_fds(qts, "sim0");
+    qedu_writel(qts, PHB, 0x60, 0x1);
     g_assert_false(qtest_get_irq(qts, lsi));
     g_assert_cmpuint(qtest_irq_raise_count(qts, irq0), ==, 0);
-    g_assert_cmphex(edu_readl(qts, MSIX_PBA), ==, 1);              /* pending */
+    g_assert_cmphex(qedu_readl(qts, PHB, MSIX_PBA), ==, 1);         /* pending */
     /* ... unmask the function (vector 0 is still masked), then the vector */
     g_assert_cmpint(qrtas_cfg_write(qts, PHB, EDU_DEVFN, 0x92, 2, 0x8000), ==, 0);
     g_assert_cmpuint(qtest_irq_raise_count(qts, irq0), ==, 0);
-    edu_writel(qts, MSIX_TABLE + 12, 0);
+    qedu_writel(qts, PHB, MSIX_TABLE + 12, 0);
     g_assert_cmpuint(qtest_irq_raise_count(qts, irq0), ==, 1);
-    g_assert_cmphex(edu_readl(qts, MSIX_PBA), ==, 0);
-    edu_writel(qts, 0x64, 0x1);
+    g_assert_cmphex(qedu_readl(qts, PHB, MSIX_PBA), ==, 0);
+    qedu_writel(qts, PHB, 0x64, 0x1);
     /* each edu interrupt is one message of vector 0 */
-    edu_writel(qts, 0x60, 0x4);
+    qedu_writel(qts, PHB, 0x60, 0x4);
     g_assert_cmpuint(qtest_irq_raise_count(qts, irq0), ==, 2);
     g_assert_cmpuint(qtest_irq_raise_count(qts, irq1), ==, 0);
     g_assert_false(qtest_get_irq(qts, lsi));
-    edu_writel(qts, 0x64, 0x4);
+    qedu_writel(qts, PHB, 0x64, 0x4);
 
     /* the guest programming a vector itself wires it on the host, and unwires it */
-    edu_writel(qts, MSIX_TABLE + 32 + 0, (uint32_t)0x40000000000ull);
-    edu_writel(qts, MSIX_TABLE + 32 + 4, 0x40000000000ull >> 32);
-    g_assert_cmpint(sim_open_fds(qts), ==, fds + 1);
-    edu_writel(qts, MSIX_TABLE + 32 + 0, 0);
-    edu_writel(qts, MSIX_TABLE + 32 + 4, 0);
-    g_assert_cmpint(sim_open_fds(qts), ==, fds);
+    qedu_writel(qts, PHB, MSIX_TABLE + 32 + 0, (uint32_t)0x40000000000ull);
+    qedu_writel(qts, PHB, MSIX_TABLE + 32 + 4, 0x40000000000ull >> 32);
+    g_assert_cmpint(qvfio_sim_open_fds(qts, "sim0"), ==, fds + 1);
+    qedu_writel(qts, PHB, MSIX_TABLE + 32 + 0, 0);
+    qedu_writel(qts, PHB, MSIX_TABLE + 32 + 4, 0);
+    g_assert_cmpint(qvfio_sim_open_fds(qts, "sim0"), ==, fds);
 
     /* release: no vector left, the host lets MSI-X go (the guest's bit is still on) */
-    g_assert_cmpint(change_msi(qts, PHB, EDU_DEVFN, 4, 0, rets), ==, 0);
+    g_assert_cmpint(qrtas_change_msi(qts, PHB, EDU_DEVFN, 4, 0, rets), ==, 0);
     g_assert_cmpuint(rets[1], ==, 0);
     assert_host_irq_type(qts, "none");
-    g_assert_cmpint(sim_open_fds(qts), ==, fds - 2);
-    g_assert_cmpint(irq_source(qts, PHB, EDU_DEVFN, 0, &irq), ==, -1);
-    edu_writel(qts, 0x60, 0x1);
+    g_assert_cmpint(qvfio_sim_open_fds(qts, "sim0"), ==, fds - 2);
+    g_assert_cmpint(qrtas_query_irq(qts, PHB, EDU_DEVFN, 0, &irq), ==, -1);
+    qedu_writel(qts, PHB, 0x60, 0x1);
     g_assert_cmpuint(qtest_irq_raise_count(qts, irq0), ==, 2);
     g_assert_false(qtest_get_irq(qts, lsi));
     /* the guest turns MSI-X off: INTx again, and the edu's pending line shows */
     g_assert_cmpint(qrtas_cfg_write(qts, PHB, EDU_DEVFN, 0x92, 2, 0), ==, 0);
     assert_host_irq_type(qts, "intx");
     g_assert_true(qtest_get_irq(qts, lsi));
-    edu_writel(qts, 0x64, 0x1);
-    (void)edu_readl(qts, 0x24);
+    qedu_writel(qts, PHB, 0x64, 0x1);
+    (void)qedu_readl(qts, PHB, 0x24);
     g_assert_false(qtest_get_irq(qts, lsi));
 
     /* enabled first, vectors later (Linux's order): the host follows the platform */
     g_assert_cmpint(qrtas_cfg_write(qts, PHB, EDU_DEVFN, 0x92, 2, 0x8000), ==, 0);
     assert_host_irq_type(qts, "none");
-    g_assert_cmpint(change_msi(qts, PHB, EDU_DEVFN, 4, 1, rets), ==, 0);
+    g_assert_cmpint(qrtas_change_msi(qts, PHB, EDU_DEVFN, 4, 1, rets), ==, 0);
     g_assert_cmpuint(rets[1], ==, 1);
     assert_host_irq_type(qts, "msix");
-    g_assert_cmpint(irq_source(qts, PHB, EDU_DEVFN, 0, &irq), ==, 0);
+    g_assert_cmpint(qrtas_query_irq(qts, PHB, EDU_DEVFN, 0, &irq), ==, 0);
     raised = qtest_irq_raise_count(qts, irq);      /* the source may be irq0 again */
-    edu_writel(qts, MSIX_TABLE + 12, 0);
-    edu_writel(qts, 0x60, 0x1);
+    qedu_writel(qts, PHB, MSIX_TABLE + 12, 0);
+    qedu_writel(qts, PHB, 0x60, 0x1);
     g_assert_cmpuint(qtest_irq_raise_count(qts, irq), ==, raised + 1);
-    edu_writel(qts, 0x64, 0x1);
+    qedu_writel(qts, PHB, 0x64, 0x1);
 
     /* a reset takes MSI-X away from the guest and the host */
     json_object_unref(qtest_qmp(qts, "{\"execute\": \"system_reset\"}"));
@@ -771,14 +588,14 @@ static void test_msix_absent(void)
 
     g_assert_cmphex(cfg(qts, 3, 0x34, 1), ==, 0x40);
     g_assert_cmphex(cfg(qts, 3, 0x41, 1), ==, 0);
-    g_assert_cmpint(change_msi(qts, 3, EDU_DEVFN, 4, 1, rets), ==, -3);
+    g_assert_cmpint(qrtas_change_msi(qts, 3, EDU_DEVFN, 4, 1, rets), ==, -3);
     /* function 1 picks MSI, which it has */
-    g_assert_cmpint(change_msi(qts, 3, EDU_DEVFN, 1, 1, rets), ==, 0);
+    g_assert_cmpint(qrtas_change_msi(qts, 3, EDU_DEVFN, 1, 1, rets), ==, 0);
     g_assert_cmpuint(rets[1], ==, 1);
     g_assert_cmpuint(rets[3], ==, 1);           /* MSI */
     {
-        g_autofree char *t = sim_device_str(qts, "0000:03:00.0", "irq-type");
-        g_assert_cmpstr(t, ==, "msi");
+        g_autoptr(JsonObject) d = qvfio_sim_device(qts, "sim0", "0000:03:00.0");
+        g_assert_cmpstr(json_object_get_string_member(d, "irq-type"), ==, "msi");
     }
     qtest_quit(qts);
 }
@@ -794,7 +611,7 @@ static void test_bar_mmap(void)
     g_assert_cmpint(qrtas_cfg_write(qts, PHB, EDU_DEVFN, 0x18, 4,
                                     SPAPR_PCI_BUS_MEM32 + 0x100000), ==, 0);
     g_assert_cmphex(cfg(qts, PHB, 0x18, 4), ==, SPAPR_PCI_BUS_MEM32 + 0x100000);
-    edu_setup(qts);
+    qedu_setup(qts, PHB, EDU_DEVFN);
     /* plain RAM: what is written reads back, at every width, little-endian */
     qtest_writeb(qts, bar2 + 0, 0x11);
     qtest_writeb(qts, bar2 + 1, 0x22);
@@ -811,11 +628,11 @@ static void test_bar_mmap(void)
     /* it is the host's memory: it outlives the guest's mapping of the BAR */
     g_assert_cmpint(qrtas_cfg_write(qts, PHB, EDU_DEVFN, 0x04, 2, 0), ==, 0);
     g_assert_cmphex(qtest_readl(qts, bar2), ==, 0xffffffff);
-    edu_setup(qts);
+    qedu_setup(qts, PHB, EDU_DEVFN);
     g_assert_cmphex(__builtin_bswap32(qtest_readl(qts, bar2)), ==, 0x44332211);
     g_assert_cmphex(__builtin_bswap32(qtest_readl(qts, bar2 + 0x800)), ==, 0xcafef00d);
     /* BAR0 next to it is still the edu */
-    g_assert_cmphex(edu_readl(qts, 0), ==, 0x010000ed);
+    g_assert_cmphex(qedu_readl(qts, PHB, 0), ==, 0x010000ed);
     qtest_quit(qts);
 }
 
@@ -824,25 +641,22 @@ static void test_bar_mmap(void)
 static void test_teardown(void)
 {
     QTestState *qts = start_sim("type1", NULL);
-    int64_t fds = sim_open_fds(qts);
-    JsonObject *rsp, *q;
+    int64_t fds = qvfio_sim_open_fds(qts, "sim0");
+    JsonObject *rsp;
 
     for (int round = 0; round < 3; round++) {
         qtest_qmp_device_add(qts, "spapr-pci-vfio-host-bridge", "g1",
                              "\"index\": 1, \"iommu\": 1, \"vfio-sim\": \"sim0\"");
-        g_assert_cmpint(sim_open_fds(qts), >, fds);
-        g_assert_cmpint(put_tce(qts, 0, 0x5000, 0x800000 | TCE_RW), ==, H_SUCCESS);
+        g_assert_cmpint(qvfio_sim_open_fds(qts, "sim0"), >, fds);
+        g_assert_cmpint(qos_h_put_tce(qts, LIOBN(0), 0x5000, 0x800000 | TCE_RW), ==, H_SUCCESS);
         rsp = qtest_qmp(qts, "{\"execute\": \"device_del\", \"arguments\": {\"id\": \"g1\"}}");
         qmp_rsp_return(rsp);
         json_object_unref(rsp);
         /* the guest never took it: gone at once, or at the reset that follows */
         json_object_unref(qtest_qmp(qts, "{\"execute\": \"system_reset\"}"));
         json_object_unref(qtest_qmp_eventwait_ref(qts, "DEVICE_DELETED"));
-        g_assert_cmpint(sim_open_fds(qts), ==, fds);
-        q = sim_query(qts);
-        g_assert_cmpuint(json_array_get_length(json_object_get_array_member(q, "containers")),
-                         ==, 0);
-        json_object_unref(q);
+        g_assert_cmpint(qvfio_sim_open_fds(qts, "sim0"), ==, fds);
+        g_assert_cmpuint(qvfio_sim_containers(qts, "sim0"), ==, 0);
     }
     qtest_quit(qts);
 }
