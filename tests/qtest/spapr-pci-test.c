@@ -415,7 +415,7 @@ static void test_bar_sizing(void)
     g_assert_cmphex(cfg_rd(qts, 0, EDU_DEVFN, PCI_BASE_ADDRESS_0, 4), ==, 0);
     cfg_wr(qts, 0, EDU_DEVFN, PCI_BASE_ADDRESS_0, 4, 0xffffffff);
     g_assert_cmphex(cfg_rd(qts, 0, EDU_DEVFN, PCI_BASE_ADDRESS_0, 4), ==, ~(EDU_BAR_SIZE - 1));
-    /* BARs 1..5 and the ROM are not implemented: they size to 0 */
+    /* edu has no BARs 1..5 and no ROM: they size to 0 */
     for (uint32_t reg = PCI_BASE_ADDRESS_0 + 4; reg <= PCI_BASE_ADDRESS_0 + 20; reg += 4) {
         cfg_wr(qts, 0, EDU_DEVFN, reg, 4, 0xffffffff);
         g_assert_cmphex(cfg_rd(qts, 0, EDU_DEVFN, reg, 4), ==, 0);

@@ -10,18 +10,7 @@
 #include "pci-test-host.h"
 
 #define EDU_BAR       0x80000000u
-#define R_ID          0x00
-#define R_LIVENESS    0x04
-#define R_FACT        0x08
-#define R_STATUS      0x20
-#define R_IRQ_STATUS  0x24
-#define R_IRQ_RAISE   0x60
-#define R_IRQ_ACK     0x64
-#define R_DMA_SRC     0x80
-#define R_DMA_DST     0x88
-#define R_DMA_CNT     0x90
-#define R_DMA_CMD     0x98
-#define EDU_BUF       0x40000
+#include "edu-regs.h"
 #define MS            (1000 * 1000ll)
 
 typedef struct Fixture {

@@ -14,18 +14,7 @@
 #define GiB (1ull << 30)
 
 /* edu registers and the BAR2 RAM */
-#define R_ID          0x00
-#define R_LIVENESS    0x04
-#define R_FACT        0x08
-#define R_STATUS      0x20
-#define R_IRQ_STATUS  0x24
-#define R_IRQ_RAISE   0x60
-#define R_IRQ_ACK     0x64
-#define R_DMA_SRC     0x80
-#define R_DMA_DST     0x88
-#define R_DMA_CNT     0x90
-#define R_DMA_CMD     0x98
-#define EDU_BUF       0x40000
+#include "edu-regs.h"
 #define DMA_START     1
 #define DMA_TO_RAM    2
 #define DMA_IRQ       4

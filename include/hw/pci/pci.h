@@ -81,7 +81,7 @@ typedef struct PCIBus PCIBus;
 #define PCI_BUS(o) (G_TYPE_CHECK_INSTANCE_CAST((o), pci_bus_get_type(), PCIBus))
 
 typedef struct PCIIORegion {
-    uint64_t size;             /* 0: not implemented */
+    uint64_t size;             /* 0: the function has no such BAR */
     uint8_t type;              /* PCI_BASE_ADDRESS_* flags of the BAR */
     MemoryRegion *mr;          /* the device's region */
     uint64_t addr;             /* where it is mapped on the bus, or PCI_BAR_UNMAPPED */

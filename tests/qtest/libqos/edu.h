@@ -7,6 +7,8 @@
  * PHB's window (QEDU_BAR0()).  Registers are little-endian and qtest
  * values big-endian: the helpers swap, so values are the registers'.
  * The same register file is behind the VFIO simulator's functions.
+ * The map is written out here, not taken from hw/misc/edu-core.h: a test
+ * must not learn it from the code it checks.
  */
 #ifndef LIBQOS_EDU_H
 #define LIBQOS_EDU_H
