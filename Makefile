@@ -1,37 +1,76 @@
-# Convenience wrapper: the real build is meson + ninja in build/.
+# qemu-spapr-vphb: QEMU 10.0 with the vPHB extension, built in build/.
+#
+#   make            fetch (once) and build build/qemu-system-ppc64
+#   make check      build, then run every test
+#   make demo       boot a real ppc64el guest on build/qemu-system-ppc64
+#   make distclean  remove build/ (the download cache stays)
+#
+# The real work is in ./configure (unpack, patch, lay our files in,
+# configure QEMU) and in QEMU's own meson/ninja build; docs/devel/build.rst
+# explains it.  The standalone program of the first version builds in
+# build/standalone until the vPHB has moved into QEMU.
 BUILD ?= build
 MESON = /usr/bin/python3 /usr/bin/meson
+CACHE ?= $(or $(QEMU_VPHB_CACHE),$(or $(XDG_CACHE_HOME),$(HOME)/.cache)/qemu-spapr-vphb)
 
-.PHONY: all deps check check-unit check-qtest bench demo clean distclean
+# ccache keyed on paths relative to the clone, so a fresh clone reuses it
+export CCACHE_DIR ?= $(CACHE)/ccache
+export CCACHE_BASEDIR := $(CURDIR)
+export CCACHE_NOHASHDIR := 1
+export QEMU_VPHB_CACHE := $(CACHE)
 
-all: $(BUILD)/build.ninja
-	ninja -C $(BUILD)
+# QEMU's own qtests that cover what the extension builds on: pseries RTAS,
+# PHBs (spapr-phb-test lives in qos-test), device plug, QMP and QOM
+QEMU_QTESTS = rtas-test qos-test device-plug-test qmp-test qom-test
+
+.PHONY: all qemu standalone deps check check-qemu check-vphb check-functional \
+        check-standalone demo clean distclean
+
+all: qemu standalone
 
 deps:
 	@sh scripts/install-deps.sh
 
-$(BUILD)/build.ninja:
-	@sh scripts/install-deps.sh
-	./configure --builddir=$(BUILD)
+# configure is cheap when nothing changed, and lays our edited files in
+qemu: deps
+	@./configure --builddir=$(BUILD)
+	ninja -C $(BUILD)/qemu-build
 
-check: deps $(BUILD)/build.ninja
-	ninja -C $(BUILD)
-	$(MESON) test -C $(BUILD) --print-errorlogs --num-processes 2
+standalone: deps
+	@test -f $(BUILD)/standalone/build.ninja || \
+	    (cd standalone && ./configure --builddir=../$(BUILD)/standalone)
+	ninja -C $(BUILD)/standalone
 
-check-unit check-qtest: deps $(BUILD)/build.ninja
-	ninja -C $(BUILD)
-	$(MESON) test -C $(BUILD) --print-errorlogs --suite $(subst check-,,$@)
+check: all
+	@rm -f $(BUILD)/*/meson-logs/testlog.json
+	@status=0; \
+	$(MAKE) --no-print-directory check-standalone || status=1; \
+	$(MAKE) --no-print-directory check-qemu || status=1; \
+	exit $$status
 
-bench: deps $(BUILD)/build.ninja
-	ninja -C $(BUILD)
-	$(MESON) test -C $(BUILD) --benchmark --verbose
+# QEMU's tests and ours, in QEMU's build folder (one testlog.json)
+check-qemu:
+	$(MESON) test -C $(BUILD)/qemu-build --no-rebuild --print-errorlogs \
+	    --num-processes 2 --suite vphb \
+	    $(addprefix qtest-ppc64/,$(QEMU_QTESTS))
 
-demo: deps $(BUILD)/build.ninja
-	ninja -C $(BUILD)
+check-vphb:
+	$(MESON) test -C $(BUILD)/qemu-build --no-rebuild --print-errorlogs --suite vphb
+
+check-functional:
+	$(MESON) test -C $(BUILD)/qemu-build --no-rebuild --print-errorlogs \
+	    --suite vphb-functional --verbose
+
+check-standalone:
+	$(MESON) test -C $(BUILD)/standalone --no-rebuild --print-errorlogs \
+	    --num-processes 2
+
+demo: qemu
 	@sh scripts/demo.sh $(BUILD)
 
 clean:
-	-ninja -C $(BUILD) clean
+	-ninja -C $(BUILD)/qemu-build clean
+	-ninja -C $(BUILD)/standalone clean
 
 distclean:
 	rm -rf $(BUILD)

@@ -1,29 +1,64 @@
 #!/bin/sh
-# Install the Debian 12 packages the build and the tests need, if any is missing.
-# Run as root (as CI and a fresh machine do); as another user it only reports.
+# Install the Debian 12 packages that the build and the tests need, if any
+# is missing.  Run as root (as CI and a fresh machine do); as another user it
+# only reports what is missing.
+#
+# QEMU 10.0 needs meson >= 1.5, which Debian 12 lacks: meson and pycotap come
+# from Debian's bookworm-backports, which this script adds to apt's sources
+# (a list of its own, so nothing else of the system's is touched).
 set -eu
 
+# name:minimum-version  (version empty: any)
 PACKAGES="
-  gcc
-  pkg-config
-  meson
-  ninja-build
-  libglib2.0-dev
-  libjson-glib-dev
-  libfdt-dev
-  linux-libc-dev
-  python3
-  python3-kconfiglib
-  device-tree-compiler
-  qemu-system-ppc
-  qemu-system-x86
-  busybox-static
-  cpio
+  gcc:
+  make:
+  pkg-config:
+  ninja-build:
+  meson:1.5
+  python3:
+  python3-venv:
+  python3-pycotap:
+  python3-kconfiglib:
+  dpkg-dev:
+  xz-utils:
+  ccache:
+  flex:
+  bison:
+  libglib2.0-dev:
+  libpixman-1-dev:
+  libfdt-dev:
+  zlib1g-dev:
+  libslirp-dev:
+  libjson-glib-dev:
+  linux-libc-dev:
+  device-tree-compiler:
+  qemu-system-data:
+  seabios:
+  ipxe-qemu:
+  qemu-system-ppc:
+  qemu-system-x86:
+  busybox-static:
+  cpio:
+  gzip:
 "
+# from bookworm-backports: Debian 12's own versions are too old for QEMU 10.0
+BACKPORTS="meson python3-pycotap"
+BACKPORTS_LIST=/etc/apt/sources.list.d/qemu-spapr-vphb-backports.list
+BACKPORTS_LINE="deb http://deb.debian.org/debian bookworm-backports main"
+
+installed_version() {
+    dpkg-query -W -f='${Status} ${Version}' "$1" 2>/dev/null |
+        sed -n 's/^install ok installed //p'
+}
 
 missing=""
-for p in $PACKAGES; do
-    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+for entry in $PACKAGES; do
+    p=${entry%%:*}
+    want=${entry#*:}
+    have=$(installed_version "$p")
+    if [ -z "$have" ]; then
+        missing="$missing $p"
+    elif [ -n "$want" ] && ! dpkg --compare-versions "$have" ge "$want"; then
         missing="$missing $p"
     fi
 done
@@ -32,12 +67,31 @@ done
 
 if [ "$(id -u)" != 0 ]; then
     echo "install-deps: missing Debian packages:$missing" >&2
-    echo "install-deps: run as root, or: sudo apt-get install$missing" >&2
+    echo "install-deps: run as root, or install them (meson >= 1.5 and python3-pycotap" \
+         "from bookworm-backports)" >&2
     exit 1
 fi
 
 echo "install-deps: installing$missing" >&2
 export DEBIAN_FRONTEND=noninteractive
-apt-get update -q >&2
+if [ ! -f "$BACKPORTS_LIST" ]; then
+    echo "install-deps: adding bookworm-backports ($BACKPORTS_LIST)" >&2
+    echo "$BACKPORTS_LINE" > "$BACKPORTS_LIST"
+fi
+if ! apt-get update -q >&2; then
+    echo "install-deps: 'apt-get update' failed: is the network (deb.debian.org) reachable?" >&2
+    exit 1
+fi
+
+plain=""
+bpo=""
+for p in $missing; do
+    case " $BACKPORTS " in
+    *" $p "*) bpo="$bpo $p" ;;
+    *) plain="$plain $p" ;;
+    esac
+done
 # shellcheck disable=SC2086
-apt-get install -y -q --no-install-recommends $missing >&2
+[ -z "$plain" ] || apt-get install -y -q --no-install-recommends $plain >&2
+# shellcheck disable=SC2086
+[ -z "$bpo" ] || apt-get install -y -q --no-install-recommends -t bookworm-backports $bpo >&2

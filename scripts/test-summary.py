@@ -1,7 +1,10 @@
 #!/usr/bin/python3
 """Count test results from meson's testlog.json; print "N passed, N failed[, N skipped]".
 
-Usage: test-summary.py [build/meson-logs/testlog.json]
+Usage: test-summary.py TESTLOG.json [TESTLOG.json...]
+
+One testlog.json per meson build folder (QEMU's, the standalone program's);
+the counts are added up.
 
 testlog.json holds one JSON object per line, one per test program, with at
 least "name", "result" (OK, FAIL, SKIP, TIMEOUT, EXPECTEDFAIL,
@@ -16,8 +19,8 @@ program is never summed up as a success.  Any other program counts once,
 from meson's result.
 
 The summary is the last line printed.  Exit status 0 only if nothing failed;
-a missing testlog.json (the build failed before any test ran) is
-"0 passed, 1 failed".
+each missing testlog.json (the build failed before any test ran) counts
+as one failure.
 """
 import json
 import re
@@ -99,12 +102,20 @@ def summarize(path):
 
 
 def main():
-    path = sys.argv[1] if len(sys.argv) > 1 else "build/meson-logs/testlog.json"
-    try:
-        passed, failed, skipped, problems = summarize(path)
-    except OSError as e:
-        print("test-summary: %s: %s (did the build fail?)" % (path, e.strerror))
-        passed, failed, skipped, problems = 0, 1, 0, []
+    paths = sys.argv[1:]
+    if not paths:
+        print("usage: test-summary.py TESTLOG.json [TESTLOG.json...]")
+        return 2
+    passed = failed = skipped = 0
+    problems = []
+    for path in paths:
+        try:
+            p, fl, s, pr = summarize(path)
+        except OSError as e:
+            p, fl, s = 0, 1, 0
+            pr = ["%s: %s (did the build fail?)" % (path, e.strerror)]
+        passed, failed, skipped = passed + p, failed + fl, skipped + s
+        problems += pr
     for p in problems:
         print("test-summary: " + p)
     line = "%d passed, %d failed" % (passed, failed)

@@ -1,0 +1,80 @@
+#!/bin/sh
+# Lay this repository's QEMU-tree files into an unpacked QEMU source tree.
+#
+#   sh scripts/overlay.sh patch QEMU_SRC    apply patches/*.patch (fresh tree only)
+#   sh scripts/overlay.sh files QEMU_SRC    copy our files in (every build)
+#
+# Our files keep QEMU's layout: every file under the folders in OVERLAY_DIRS
+# goes to the same path in QEMU_SRC.  A file is copied only when its content
+# differs, so an unchanged file keeps its time stamp and ninja rebuilds only
+# what was edited.  QEMU_SRC/.vphb-overlay lists what we laid last time: a
+# file removed from the repository is removed from the tree too.  A file of
+# ours must never replace one of QEMU's: that is refused.
+#
+# The few lines that register our files with QEMU's build, and the changes
+# QEMU itself needs, are patches/NNNN-*.patch, applied in order with
+# 'patch -p1' to a freshly unpacked tree (docs/devel/build.rst lists them).
+set -eu
+
+REPO=$(cd "$(dirname "$0")/.." && pwd)
+OVERLAY_DIRS="hw include tests/qtest tests/vfio-fake tests/functional"
+MANIFEST=.vphb-overlay
+
+msg() { echo "overlay: $*" >&2; }
+die() { msg "$*"; exit 1; }
+
+# the patches, in the order they apply, and a hash of all of them
+patch_list() { ls "$REPO"/patches/*.patch 2>/dev/null | LC_ALL=C sort; }
+patches_hash() {
+    # shellcheck disable=SC2046
+    { echo v1; cat $(patch_list) /dev/null; } | sha256sum | cut -d' ' -f1
+}
+
+apply_patches() {
+    tree=$1
+    for p in $(patch_list); do
+        if ! patch -p1 --forward --batch --quiet -d "$tree" < "$p" >&2; then
+            die "$(basename "$p") does not apply to $tree"
+        fi
+    done
+    patches_hash > "$tree/.vphb-patches"
+}
+
+our_files() {
+    (cd "$REPO" && for d in $OVERLAY_DIRS; do
+        [ -d "$d" ] && find "$d" -type f ! -name '*~' ! -name '.*'
+    done) | LC_ALL=C sort
+}
+
+lay_files() {
+    tree=$1
+    [ -f "$tree/VERSION" ] || die "$tree is not an unpacked QEMU tree"
+    new=$(mktemp)
+    trap 'rm -f "$new"' EXIT
+    our_files > "$new"
+    old=$tree/$MANIFEST
+    touch "$old"
+    # files we laid before and no longer have
+    LC_ALL=C comm -23 "$old" "$new" | while read -r f; do
+        rm -f "$tree/$f"
+    done
+    while read -r f; do
+        dst=$tree/$f
+        if [ -e "$dst" ] && ! grep -qxF "$f" "$old"; then
+            die "$f would replace QEMU's own file of that name: rename ours"
+        fi
+        if ! cmp -s "$REPO/$f" "$dst"; then
+            mkdir -p "$(dirname "$dst")"
+            cp "$REPO/$f" "$dst.tmp" && mv "$dst.tmp" "$dst"
+        fi
+    done < "$new"
+    cp "$new" "$old"
+}
+
+[ $# -eq 2 ] || die "usage: overlay.sh patch|files|hash QEMU_SRC"
+case "$1" in
+patch) apply_patches "$2" ;;
+files) lay_files "$2" ;;
+hash) patches_hash ;;
+*) die "usage: overlay.sh patch|files|hash QEMU_SRC" ;;
+esac
