@@ -35,6 +35,8 @@ PACKAGES="
   qemu-system-data:
   seabios:
   ipxe-qemu:
+  u-boot-qemu:
+  kmod:
   qemu-system-ppc:
   qemu-system-x86:
   busybox-static:
