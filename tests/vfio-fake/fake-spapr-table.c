@@ -1,0 +1,257 @@
+/*
+ * sPAPR TCE tables (one per window) with the PowerNV rules for their size
+ * and geometry, and memory preregistration, which the kernel keeps per
+ * process (arch/powerpc/mm/book3s64/iommu_api.c): a region is pinned and
+ * charged once whichever containers register it, a v2 MAP may use any
+ * registered region, a region TCEs point into cannot be unregistered.
+ *
+ * Copyright (c) 2026 qemu-spapr-vphb developers
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#include <errno.h>
+#include "fake-spapr.h"
+
+static gint cmp_entry(gconstpointer a, gconstpointer b, gpointer unused)
+{
+    gsize x = GPOINTER_TO_SIZE(a), y = GPOINTER_TO_SIZE(b);
+
+    return x < y ? -1 : x > y;
+}
+
+uint64_t fake_tce_table_bytes(unsigned page_shift, uint64_t window_size,
+                              unsigned levels)
+{
+    unsigned entries_shift, table_shift;
+    uint64_t tce_table_size, direct, bytes = 0;
+
+    if (!levels || levels > FAKE_TCE_MAX_LEVELS || !window_size ||
+        (window_size & (window_size - 1)) ||
+        window_size < (1ULL << page_shift)) {
+        return 0;
+    }
+    entries_shift = __builtin_ctzll(window_size) - page_shift;
+    table_shift = entries_shift + 3;
+    if (table_shift > 60) {
+        return 0;               /* no such table: refuse before overflowing */
+    }
+    tce_table_size = MAX(0x1000ULL, 1ULL << table_shift);
+    /* each level is a "direct" table of at least one host page */
+    entries_shift = (entries_shift + levels - 1) / levels;
+    table_shift = MAX(entries_shift + 3, fake->page_shift);
+    direct = 1ULL << table_shift;
+    for (; levels; --levels) {
+        bytes += FAKE_ROUND_UP(tce_table_size, direct);
+        tce_table_size /= direct;
+        tce_table_size <<= 3;
+        tce_table_size = MAX(tce_table_size, direct);
+    }
+    /* one for the hardware table, one for its userspace copy */
+    return bytes + bytes;
+}
+
+bool fake_tce_table_geometry_ok(unsigned page_shift, uint64_t window_size,
+                                unsigned levels)
+{
+    unsigned entries_shift = __builtin_ctzll(window_size) - page_shift;
+    unsigned level_shift = MAX((entries_shift + levels - 1) / levels + 3,
+                               fake->page_shift);
+
+    return (level_shift - 3) * levels + page_shift < 55;
+}
+
+FakeTceTable *fake_tce_table_new(uint64_t bus_offset, unsigned page_shift,
+                                 uint64_t window_size, unsigned levels)
+{
+    FakeTceTable *t = g_new0(FakeTceTable, 1);
+
+    t->bus_offset = bus_offset;
+    t->page_shift = page_shift;
+    t->offset = bus_offset >> page_shift;
+    t->entries = window_size >> page_shift;
+    t->levels = levels;
+    t->tces = g_tree_new_full(cmp_entry, NULL, NULL, NULL);
+    return t;
+}
+
+void fake_tce_table_free(FakeTceTable *t)
+{
+    g_assert(!g_tree_nnodes(t->tces));
+    g_tree_unref(t->tces);
+    g_free(t);
+}
+
+bool fake_tce_table_contains(FakeTceTable *t, uint64_t iova)
+{
+    uint64_t entry = iova >> t->page_shift;
+
+    return entry >= t->offset && entry - t->offset < t->entries;
+}
+
+uint64_t fake_tce_page_mask(FakeTceTable *t)
+{
+    return (1ULL << t->page_shift) - 1;
+}
+
+uint64_t fake_tce_get(FakeTceTable *t, uint64_t entry)
+{
+    return GPOINTER_TO_SIZE(g_tree_lookup(t->tces, GSIZE_TO_POINTER(entry)));
+}
+
+uint64_t fake_tce_xchg(FakeTceTable *t, uint64_t entry, uint64_t tce)
+{
+    uint64_t old = fake_tce_get(t, entry);
+
+    /* a TCE always has a permission bit, so 0 is never stored */
+    if (tce) {
+        g_tree_insert(t->tces, GSIZE_TO_POINTER(entry),
+                      GSIZE_TO_POINTER(tce));
+    } else if (old) {
+        g_tree_remove(t->tces, GSIZE_TO_POINTER(entry));
+    }
+    return old;
+}
+
+GArray *fake_tce_used(FakeTceTable *t, uint64_t entry, uint64_t pages)
+{
+    GArray *keys = g_array_new(FALSE, FALSE, sizeof(uint64_t));
+    GTreeNode *n;
+
+    if (!pages) {
+        return keys;
+    }
+    for (n = g_tree_lower_bound(t->tces, GSIZE_TO_POINTER(entry));
+         n && GPOINTER_TO_SIZE(g_tree_node_key(n)) - entry < pages;
+         n = g_tree_node_next(n)) {
+        uint64_t e = GPOINTER_TO_SIZE(g_tree_node_key(n));
+        g_array_append_val(keys, e);
+    }
+    return keys;
+}
+
+unsigned fake_tce_count(FakeTceTable *t)
+{
+    return g_tree_nnodes(t->tces);
+}
+
+static void state_run(GString *out, uint64_t iova, uint64_t size,
+                      uint64_t ua, unsigned perm)
+{
+    g_string_append_printf(out, "%s{\"iova\":%" G_GUINT64_FORMAT
+                           ",\"size\":%" G_GUINT64_FORMAT
+                           ",\"vaddr\":%" G_GUINT64_FORMAT
+                           ",\"perm\":\"%s%s\"}",
+                           out->str[out->len - 1] == '[' ? "" : ",",
+                           iova, size, ua,
+                           perm & FAKE_PERM_READ ? "r" : "",
+                           perm & FAKE_PERM_WRITE ? "w" : "");
+}
+
+void fake_tce_state(FakeTceTable *t, GString *out)
+{
+    uint64_t psize = 1ULL << t->page_shift;
+    uint64_t iova = 0, size = 0, ua = 0;
+    unsigned perm = 0;
+    GTreeNode *n;
+
+    for (n = g_tree_node_first(t->tces); n; n = g_tree_node_next(n)) {
+        uint64_t e_iova = GPOINTER_TO_SIZE(g_tree_node_key(n)) << t->page_shift;
+        uint64_t tce = GPOINTER_TO_SIZE(g_tree_node_value(n));
+        uint64_t e_ua = tce & ~fake_tce_page_mask(t);
+        unsigned e_perm = tce & FAKE_PERM_RW;
+
+        if (size && iova + size == e_iova && ua + size == e_ua &&
+            perm == e_perm) {
+            size += psize;
+            continue;
+        }
+        if (size) {
+            state_run(out, iova, size, ua, perm);
+        }
+        iova = e_iova;
+        size = psize;
+        ua = e_ua;
+        perm = e_perm;
+    }
+    if (size) {
+        state_run(out, iova, size, ua, perm);
+    }
+}
+
+/* Preregistration -------------------------------------------------------- */
+
+FakePrereg *fake_prereg_lookup(uint64_t ua, uint64_t size)
+{
+    for (guint i = 0; i < fake->prereg->len; i++) {
+        FakePrereg *m = g_ptr_array_index(fake->prereg, i);
+        if (m->ua <= ua && ua + size <= m->ua + m->size) {
+            return m;
+        }
+    }
+    return NULL;
+}
+
+FakePrereg *fake_prereg_get(uint64_t ua, uint64_t size)
+{
+    for (guint i = 0; i < fake->prereg->len; i++) {
+        FakePrereg *m = g_ptr_array_index(fake->prereg, i);
+        if (m->ua == ua && m->size == size) {
+            return m;
+        }
+    }
+    return NULL;
+}
+
+int fake_prereg_new(uint64_t ua, uint64_t size, FakePrereg **out)
+{
+    FakePrereg *m;
+    int ret;
+
+    for (guint i = 0; i < fake->prereg->len; i++) {
+        FakePrereg *o = g_ptr_array_index(fake->prereg, i);
+        if (o->ua < ua + size && ua < o->ua + o->size) {
+            return -EINVAL;
+        }
+    }
+    /* charged first, then pinned: a fault gives the charge back */
+    ret = fake_account(size >> fake->page_shift, true);
+    if (ret < 0) {
+        return ret;
+    }
+    if (!fake_range_mapped(ua, size)) {
+        fake_account(size >> fake->page_shift, false);
+        return -EFAULT;
+    }
+    m = g_new0(FakePrereg, 1);
+    m->ua = ua;
+    m->size = size;
+    m->users = 1;
+    g_ptr_array_add(fake->prereg, m);
+    *out = m;
+    return 0;
+}
+
+static void prereg_maybe_free(FakePrereg *m)
+{
+    if (!m->users && !m->mapped) {
+        fake_account(m->size >> fake->page_shift, false);
+        g_ptr_array_remove(fake->prereg, m);     /* frees it */
+    }
+}
+
+int fake_prereg_put(FakePrereg *m, bool force)
+{
+    if (m->users == 1 && m->mapped && !force) {
+        return -EBUSY;
+    }
+    m->users--;
+    prereg_maybe_free(m);
+    return 0;
+}
+
+void fake_prereg_unmapped(FakePrereg *m)
+{
+    g_assert(m->mapped);
+    m->mapped--;
+    prereg_maybe_free(m);
+}
