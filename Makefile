@@ -50,25 +50,34 @@ standalone: deps
 	    (cd standalone && ./configure --builddir=../$(BUILD)/standalone)
 	ninja -C $(BUILD)/standalone
 
+# Each set writes its own meson-logs/<logbase>.json; .ci/run adds them up.
+QEMU_LOGS = $(BUILD)/qemu-build/meson-logs
+TEST_LOGS = $(QEMU_LOGS)/testlog-vphb.json $(QEMU_LOGS)/testlog-qemu.json \
+    $(BUILD)/standalone/meson-logs/testlog.json
+
 check: all
-	@rm -f $(BUILD)/*/meson-logs/testlog.json
+	@rm -f $(TEST_LOGS)
 	@status=0; \
-	$(MAKE) --no-print-directory check-standalone || status=1; \
+	$(MAKE) --no-print-directory check-vphb || status=1; \
 	$(MAKE) --no-print-directory check-qemu || status=1; \
+	$(MAKE) --no-print-directory check-standalone || status=1; \
+	python3 scripts/test-summary.py $(TEST_LOGS) || status=1; \
 	exit $$status
 
-# QEMU's tests and ours, in QEMU's build folder (one testlog.json)
+# ours: qtests, the fake VFIO kernel's unit tests, the real guest
+check-vphb:
+	$(MESON) test -C $(BUILD)/qemu-build --no-rebuild --print-errorlogs \
+	    --num-processes 2 --logbase testlog-vphb --suite vphb
+
+# QEMU's own
 check-qemu:
 	$(MESON) test -C $(BUILD)/qemu-build --no-rebuild --print-errorlogs \
-	    --num-processes 2 --suite vphb \
+	    --num-processes 2 --logbase testlog-qemu \
 	    $(addprefix qtest-ppc64/,$(QEMU_QTESTS))
-
-check-vphb:
-	$(MESON) test -C $(BUILD)/qemu-build --no-rebuild --print-errorlogs --suite vphb
 
 check-functional:
 	$(MESON) test -C $(BUILD)/qemu-build --no-rebuild --print-errorlogs \
-	    --suite vphb-functional --verbose
+	    --logbase testlog-functional --suite vphb-functional --verbose
 
 check-standalone:
 	$(MESON) test -C $(BUILD)/standalone --no-rebuild --print-errorlogs \
