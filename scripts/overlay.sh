@@ -55,7 +55,7 @@ lay_files() {
     old=$tree/$MANIFEST
     touch "$old"
     # files we laid before and no longer have
-    LC_ALL=C comm -23 "$old" "$new" | while read -r f; do
+    LC_ALL=C sort "$old" | LC_ALL=C comm -23 - "$new" | while read -r f; do
         rm -f "$tree/$f"
     done
     while read -r f; do
@@ -69,6 +69,9 @@ lay_files() {
         fi
     done < "$new"
     cp "$new" "$old"
+    # where the repository is, for the tests of its own scripts
+    # (tests/qtest/vphb/meson.build reads it)
+    echo "$REPO" > "$tree/.vphb-repo"
 }
 
 [ $# -eq 2 ] || die "usage: overlay.sh patch|files|hash QEMU_SRC"

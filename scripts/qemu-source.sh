@@ -24,6 +24,10 @@ QEMU_DEB_VERSION=${QEMU_DEB_VERSION:-1:10.0.13+ds-0+deb13u1}
 QEMU_SERIES=10.0
 
 CACHE=${QEMU_VPHB_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/qemu-spapr-vphb}
+# Another mirror of the same archives can be named (e.g. a local one).
+MIRROR=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
+SECURITY=${DEBIAN_SECURITY_MIRROR:-http://deb.debian.org/debian-security}
+KEYRING=/usr/share/keyrings/debian-archive-keyring.gpg
 SRC=$CACHE/qemu-src
 APTDIR=$CACHE/apt-state
 
@@ -43,8 +47,8 @@ apt_setup() {
     mkdir -p "$APTDIR/lists/partial" "$APTDIR/cache/archives/partial" \
              "$APTDIR/sources.list.d"
     cat > "$APTDIR/sources.list" <<EOF
-deb-src [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian trixie main
-deb-src [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian-security trixie-security main
+deb-src [signed-by=$KEYRING] $MIRROR trixie main
+deb-src [signed-by=$KEYRING] $SECURITY trixie-security main
 EOF
 }
 
@@ -73,12 +77,14 @@ fetch() {
         rm -rf "$SRC"
     fi
     command -v apt-get >/dev/null || die "apt-get not found: this needs Debian"
-    [ -r /usr/share/keyrings/debian-archive-keyring.gpg ] ||
-        die "/usr/share/keyrings/debian-archive-keyring.gpg is missing (package debian-archive-keyring)"
+    [ -r "$KEYRING" ] || die "$KEYRING is missing (package debian-archive-keyring)"
     apt_setup
     # shellcheck disable=SC2046
-    if ! apt-get $(apt_opts) -q update >&2; then
-        die "apt-get update failed for $(sed -n 1p "$APTDIR/sources.list" | sed 's/\[[^]]*\] //') (is the network up?)"
+    # --error-on=any: an index that cannot be fetched is an error, not a
+    # warning, so a missing network is reported here, naming the sources
+    if ! apt-get $(apt_opts) -q update --error-on=any >&2; then
+        die "apt-get update failed for 'deb-src $MIRROR trixie main'" \
+            "and 'deb-src $SECURITY trixie-security main' (is the network up?)"
     fi
     # shellcheck disable=SC2046
     versions=$(apt-cache $(apt_opts) showsrc qemu 2>/dev/null | sed -n 's/^Version: //p' | sort -u)
@@ -105,7 +111,7 @@ fetch() {
     # shellcheck disable=SC2046
     if ! (cd "$tmp" && apt-get $(apt_opts) -q source --download-only "qemu=$want" >&2); then
         rm -rf "$tmp"
-        die "apt-get source qemu=$want failed (deb-src trixie main, deb.debian.org)"
+        die "apt-get source qemu=$want (package qemu) failed from 'deb-src $MIRROR trixie main'"
     fi
     dsc=$(ls "$tmp"/qemu_*.dsc)
     verify "$dsc" || { rm -rf "$tmp"; die "downloaded qemu=$want fails its .dsc checksums"; }
