@@ -10,8 +10,8 @@
  * high.  MSI/MSI-X allocate start + count vectors when enabled (NORESIZE:
  * later calls stay within them); an eventfd of -1 leaves a vector without
  * a trigger.  The model raises MSI or MSI-X vector N when one is on (the
- * edu always N = 0), else INTx.  The fake keeps its own dup of each eventfd, as the
- * kernel holds a reference, so the user may close theirs.
+ * edu always N = 0), else INTx.  The fake keeps its own dup of each
+ * eventfd, as the kernel holds a reference, so the user may close theirs.
  *
  * Copyright (c) 2026 qemu-spapr-vphb developers
  *

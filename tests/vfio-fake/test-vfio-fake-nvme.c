@@ -382,8 +382,10 @@ static void test_nvme_io(void)
                         100, 0, 127, NULL), ==, 0);
     backing_read(100 * 512, back, 65536);
     g_assert_true(!memcmp(back, data + 0x200, 65536));
-    /* read it back through a chained list: the first list page has room
-     * for 2 entries only (one page, then the pointer to the next list) */
+    /*
+     * read it back through a chained list: the first list page has room
+     * for 2 entries only (one page, then the pointer to the next list)
+     */
     memset(data, 0, 0x12000);
     put_le(list + PAGE - 16, iova(DATA_OFF + PAGE), 8);
     put_le(list + PAGE - 8, iova(LIST_OFF + PAGE), 8);
