@@ -1,13 +1,26 @@
 #!/bin/bash
-# pseries-nvme-boot.sh [--summary] QEMU_BINARY [CACHE_DIR [WORK_DIR]]
+# pseries-nvme-boot.sh [OPTIONS] QEMU_BINARY [CACHE_DIR [WORK_DIR]]
 #
 # Boot a real Debian 12 ppc64el kernel on a TCG pseries machine with an NVMe
 # disk behind a second PHB, and check that the guest's nvme driver reads and
 # writes the disk through a dynamic DMA window (DDW).  TAP on stdout (meson
 # protocol 'tap'), diagnostics on stderr.
 #
+# The NVMe is QEMU's emulated one, or, with --vfio-fake=LIB, the NVMe
+# function of the fake VFIO kernel (tests/vfio-fake, group 5) passed through
+# stock vfio-pci: QEMU runs with LIB preloaded and disk.img as the fake
+# NVMe's namespace, and the fake's own account of the DMA is checked too.
+#
+# Options:
 # --summary (or PSERIES_NVME_SUMMARY=1): print only "SUMMARY: ..." lines,
-# for humans and demos.  In TAP mode the same lines appear as "# SUMMARY:".
+#   for humans and demos.  In TAP mode the same lines appear as "# SUMMARY:".
+# --vfio-fake=LIB: the fake's NVMe through vfio-pci, LIB = libvfio-fake.so.
+# --iommu=spapr-tce-v2|type1: the fake host's IOMMU (default spapr-tce-v2).
+#   type1 also sets the PHB's dma64_win_addr to PSERIES_NVME_DMA64_WIN_ADDR
+#   (default 0x4000000000, inside the 39-bit aperture; "qemu" keeps QEMU's
+#   2^59, whose DDW maps a Type1 host refuses: issue 14).
+# --dma=ddw|32bit: expect a DDW (default), or turn DDW off on the PHBs and
+#   expect the nvme to work through the 32-bit window.
 # PSERIES_NVME_TIMEOUT: seconds before QEMU is killed (default 240).
 # PSERIES_NVME_APPEND: extra kernel command line.
 # PSERIES_NVME_QEMU_ARGS: extra QEMU options (split on blanks).
@@ -20,17 +33,31 @@
 # passed) keeps the initramfs, disk.img and console.log.
 #
 # Host packages (Debian): bash coreutils cpio gzip util-linux
-#   qemu-system-ppc (or a QEMU build), plus those listed in guest-assets.sh.
+#   qemu-system-ppc (or a QEMU build), plus those listed in guest-assets.sh;
+#   python3 with --vfio-fake (it reads the fake's JSON state).
 
 set -u -o pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 SUMMARY_ONLY=${PSERIES_NVME_SUMMARY:-}
-if [ "${1:-}" = "--summary" ]; then SUMMARY_ONLY=1; shift; fi
+FAKE_LIB='' IOMMU=spapr-tce-v2 DMA=ddw BAD_OPTION=''
+while [ $# -gt 0 ]; do
+    case $1 in
+        --summary) SUMMARY_ONLY=1 ;;
+        --vfio-fake=*) FAKE_LIB=${1#*=} ;;
+        --iommu=*) IOMMU=${1#*=} ;;
+        --dma=*) DMA=${1#*=} ;;
+        --) shift; break ;;
+        -*) BAD_OPTION=$1 ;;
+        *) break ;;
+    esac
+    shift
+done
 QEMU=${1:-}
 CACHE=${2:-${QEMU_VPHB_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/qemu-spapr-vphb}}
 WORK=${3:-}
 TIMEOUT=${PSERIES_NVME_TIMEOUT:-240}
+FAKE_BDF=0000:05:00.0  # the NVMe of the fake's default topology (group 5)
 
 DISK_MIB=8             # whole disk, read and checksummed by the guest
 SCRATCH_SKIP=1792      # 4 KiB blocks: the last MiB is written by the guest
@@ -65,8 +92,18 @@ now_ms() { local t=${EPOCHREALTIME//[.,]/}; echo $((t / 1000)); }
 secs() { printf '%d.%01d' $(($1 / 1000)) $(($1 % 1000 / 100)); }
 
 # ---- setup -------------------------------------------------------------
+[ -z "$BAD_OPTION" ] || setup_fail "unknown option '$BAD_OPTION'"
 if [ -z "$QEMU" ] || [ -z "$CACHE" ]; then
-    setup_fail "usage: $0 [--summary] QEMU_BINARY [CACHE_DIR [WORK_DIR]]"
+    setup_fail "usage: $0 [--summary] [--vfio-fake=LIB] [--iommu=spapr-tce-v2|type1] [--dma=ddw|32bit] QEMU_BINARY [CACHE_DIR [WORK_DIR]]"
+fi
+case $IOMMU in spapr-tce-v2|type1) ;; *) setup_fail "--iommu='$IOMMU': spapr-tce-v2 or type1" ;; esac
+case $DMA in ddw|32bit) ;; *) setup_fail "--dma='$DMA': ddw or 32bit" ;; esac
+if [ -n "$FAKE_LIB" ]; then
+    [ -f "$FAKE_LIB" ] || setup_fail "--vfio-fake: no library '$FAKE_LIB'"
+    FAKE_LIB=$(cd "$(dirname "$FAKE_LIB")" && pwd)/$(basename "$FAKE_LIB")
+    command -v python3 >/dev/null || setup_fail "missing host tool 'python3' (reads the fake's state)"
+elif [ "$IOMMU" != spapr-tce-v2 ]; then
+    setup_fail "--iommu is the fake host's: it needs --vfio-fake"
 fi
 case $QEMU in */*) ;; *) QEMU=$(command -v "$QEMU") || setup_fail "no '${1:-}' in PATH" ;; esac
 [ -x "$QEMU" ] || setup_fail "QEMU binary '$QEMU' is not executable"
@@ -77,6 +114,8 @@ done
 case $TIMEOUT in ''|*[!0-9]*) setup_fail "PSERIES_NVME_TIMEOUT='$TIMEOUT' is not a number of seconds" ;; esac
 "$QEMU" -device nvme,help 2>/dev/null | grep -q 'serial=' ||
     setup_fail "$QEMU has no 'nvme' device with a 'serial' property"
+[ -z "$FAKE_LIB" ] || "$QEMU" -device vfio-pci,help 2>/dev/null | grep -q 'host=' ||
+    setup_fail "$QEMU has no 'vfio-pci' device with a 'host' property"
 "$QEMU" -device spapr-pci-host-bridge,help 2>/dev/null | grep -q 'index=' ||
     setup_fail "$QEMU has no 'spapr-pci-host-bridge' with an 'index' property"
 
@@ -188,6 +227,8 @@ else
     echo "@@NVME@@ missing"
 fi
 
+# Which interrupts the nvme queues use (MSI-X or INTx), and how many.
+grep -i nvme /proc/interrupts | tr -s ' ' | sed 's/^/@@IRQ@@ /'
 # DMA window evidence: the kernel's own log of its RTAS calls...
 echo "@@DMESG-BEGIN@@"
 dmesg | grep -i -E 'dma-window|ddw|dma window|iommu|tce|nvme' | sed 's/^/@@DMESG@@ /'
@@ -225,16 +266,33 @@ QEMU_ARGS=(
     -append "console=hvc0 panic=1 quiet ${PSERIES_NVME_APPEND:-}"
     -serial "file:$CONSOLE" -monitor none
     -device spapr-pci-host-bridge,index=1,id=phb1
-    -drive "file=$DISK,if=none,id=nvdisk,format=raw"
-    -device nvme,serial=ddwtest0001,drive=nvdisk,bus=phb1.0,addr=0x0
 )
+QEMU_ENV=()
+FAKE_STATE=$WORK/fake-state.json
+DDW_WANT=0x800000000000000
+if [ -z "$FAKE_LIB" ]; then
+    QEMU_ARGS+=(-drive "file=$DISK,if=none,id=nvdisk,format=raw"
+                -device nvme,serial=ddwtest0001,drive=nvdisk,bus=phb1.0,addr=0x0)
+else
+    # Stock vfio-pci on an ordinary PHB, the fake kernel preloaded into
+    # QEMU only; the fake's state is written to a file when QEMU exits.
+    rm -f "$FAKE_STATE"
+    QEMU_ARGS+=(-device "vfio-pci,host=$FAKE_BDF,bus=phb1.0,addr=0x0")
+    QEMU_ENV=(LD_PRELOAD="$FAKE_LIB" VFIO_FAKE_IOMMU="$IOMMU"
+              VFIO_FAKE_NVME_BACKING="$DISK" VFIO_FAKE_STATE_FILE="$FAKE_STATE")
+    if [ "$IOMMU" = type1 ] && [ "${PSERIES_NVME_DMA64_WIN_ADDR:-}" != qemu ]; then
+        DDW_WANT=${PSERIES_NVME_DMA64_WIN_ADDR:-0x4000000000}
+        QEMU_ARGS+=(-global "spapr-pci-host-bridge.dma64_win_addr=$DDW_WANT")
+    fi
+fi
+[ "$DMA" = ddw ] || QEMU_ARGS+=(-global spapr-pci-host-bridge.ddw=off)
 # Extra QEMU options, split on blanks (e.g. a negative check:
 # PSERIES_NVME_QEMU_ARGS='-global spapr-pci-host-bridge.ddw=off').
 read -r -a EXTRA <<< "${PSERIES_NVME_QEMU_ARGS:-}"
 QEMU_ARGS+=("${EXTRA[@]}")
-diag "running: $QEMU ${QEMU_ARGS[*]}"
+diag "running: ${QEMU_ENV[*]} $QEMU ${QEMU_ARGS[*]}"
 T_START=$(now_ms)
-"$QEMU" "${QEMU_ARGS[@]}" </dev/null >"$WORK/qemu.out" 2>&1 &
+env "${QEMU_ENV[@]}" "$QEMU" "${QEMU_ARGS[@]}" </dev/null >"$WORK/qemu.out" 2>&1 &
 QPID=$!
 
 # Poll the console: timestamps of the guest's milestones, and the timeout.
@@ -316,12 +374,19 @@ if [[ $CREATE =~ $re ]] && [ "${BASH_REMATCH[5]}" = 0 ]; then
     DDW_DESC="on $DDW_PHB, liobn ${BASH_REMATCH[6]}, 2^$((0x${BASH_REMATCH[4]})) bytes in 2^$((0x${BASH_REMATCH[3]}))-byte pages"
 fi
 # The nvme sits on the second PHB (index 1): BUID 0x800000020000001.
-if [ -n "$DDW_ADDR" ] && [ "$DDW_PHB" = pci@800000020000001 ]; then
+if [ "$DMA" = 32bit ]; then
+    if [ -z "$DDW_ADDR" ] && ! grep -q '@@DMESG@@.*0001:00:00.0: ibm,create-pe-dma-window' "$CONSOLE.txt"; then
+        tap OK "guest made no DDW for the nvme PHB (ddw=off): the 32-bit window only"
+    else
+        tap FAIL "guest made no DDW for the nvme PHB (ddw=off), yet: $CREATE"
+    fi
+elif [ -n "$DDW_ADDR" ] && [ "$DDW_PHB" = pci@800000020000001 ] &&
+     [ $((DDW_ADDR)) -eq $((DDW_WANT)) ]; then
     tap OK "guest created a DDW for the nvme PHB (window at $DDW_ADDR)"
     [ -n "$SUMMARY_ONLY" ] || echo "# DDW at $DDW_ADDR $DDW_DESC"
 else
-    tap FAIL "guest created a DDW for the nvme PHB"
-    diag "no successful ibm,create-pe-dma-window on pci@800000020000001 for 0001:00:00.0 in the guest's dmesg"
+    tap FAIL "guest created a DDW for the nvme PHB at $DDW_WANT (got ${DDW_ADDR:-none})"
+    diag "no successful ibm,create-pe-dma-window at $DDW_WANT on pci@800000020000001 for 0001:00:00.0 in the guest's dmesg"
 fi
 [ -z "$CREATE" ] || diag "dmesg: $CREATE"
 
@@ -330,6 +395,78 @@ if [ -z "$TIMED_OUT" ] && [ "$QRC" -eq 0 ] && grep -q '@@DONE@@' "$CONSOLE.txt";
 else
     tap FAIL "QEMU exited cleanly (status $QRC${TIMED_OUT:+, timed out after ${TIMEOUT}s})"
     [ -s "$WORK/qemu.out" ] && { diag "QEMU said:"; cat "$WORK/qemu.out" >&2; }
+fi
+
+# ---- the fake kernel's account ------------------------------------------
+# What the fake saw at QEMU's exit: the NVMe function's DMA (counts, the
+# IOVAs it touched), its container's maps and windows.  Shell assignments.
+fake_summary() {
+    python3 - "$FAKE_STATE" "$FAKE_BDF" <<'PY'
+import json, sys
+state = json.load(open(sys.argv[1]))
+dev = grp = cont = None
+for g in state["groups"]:
+    for d in g["devices"]:
+        if d["name"] == sys.argv[2]:
+            dev, grp = d, g
+for c in state["containers"]:
+    if grp is not None and c["id"] == grp["container"]:
+        cont = c
+if dev is None:
+    sys.exit("no device %s in the fake's state" % sys.argv[2])
+nv = dev.get("nvme", {})
+maps = cont["mappings"] if cont else []
+out = {
+    "F_GROUP": grp["id"], "F_OPEN": dev["open"], "F_IRQ": dev["irq"],
+    "F_DMA_OK": dev["dma-ok"], "F_FAULTS": dev["dma-faults"],
+    "F_REFUSED": dev["dma-refused"], "F_IRQS": dev["irqs"],
+    "F_RESETS": dev["resets"],
+    "F_LO": dev.get("dma-iova-lo", -1), "F_HI": dev.get("dma-iova-hi", -1),
+    "F_CMDS": nv.get("commands", 0), "F_ERRORS": nv.get("errors", 0),
+    "F_READ": nv.get("bytes-read", 0), "F_WRITTEN": nv.get("bytes-written", 0),
+    "F_TYPE": cont["type"] if cont else "none",
+    "F_MAP_CALLS": cont["map-calls"] if cont else 0,
+    "F_MAP_ERRORS": cont["map-errors"] if cont else 0,
+    "F_UNMAP_CALLS": cont["unmap-calls"] if cont else 0,
+    "F_UNMAP_ERRORS": cont["unmap-errors"] if cont else 0,
+    "F_MAPPINGS": len(maps),
+    "F_MAPPED": sum(m["size"] for m in maps),
+    "F_MAPPINGS_HIGH": sum(1 for m in maps if m["iova"] >= 1 << 32),
+    "F_WINDOWS": " ".join("0x%x+0x%x/2^%d" % (w["start"], w["size"],
+                                              w["page-shift"])
+                          for w in (cont or {}).get("windows", [])) or "-",
+}
+for k, v in out.items():
+    print("%s='%s'" % (k, v))
+PY
+}
+iovas() { if [ "$F_LO" -lt 0 ]; then echo none; else printf '0x%x-0x%x' "$F_LO" "$F_HI"; fi; }
+if [ -n "$FAKE_LIB" ]; then
+    if [ -s "$FAKE_STATE" ] && FAKE_VARS=$(fake_summary); then
+        eval "$FAKE_VARS"
+        if [ "$F_DMA_OK" -gt 0 ] && [ "$F_FAULTS" -eq 0 ] && [ "$F_REFUSED" -eq 0 ] &&
+           [ "$F_MAP_ERRORS" -eq 0 ] && [ "$F_UNMAP_ERRORS" -eq 0 ]; then
+            tap OK "fake: group $F_GROUP's NVMe did $F_DMA_OK DMAs with no fault ($F_TYPE, $F_MAP_CALLS maps, none failed)"
+        else
+            tap FAIL "fake: group $F_GROUP's NVMe DMA without fault (dma-ok $F_DMA_OK, faults $F_FAULTS, refused $F_REFUSED, map errors $F_MAP_ERRORS, unmap errors $F_UNMAP_ERRORS)"
+        fi
+        # Which window the device's DMA really used: every IOVA it touched.
+        if [ "$DMA" = ddw ]; then
+            lo_ok=$(( F_LO >= DDW_WANT ))
+            where="the DDW at $DDW_WANT"
+        else
+            lo_ok=$(( F_LO >= 0 && F_HI < (1 << 32) ))
+            where="the 32-bit window"
+        fi
+        if [ "$F_DMA_OK" -gt 0 ] && [ "$lo_ok" -eq 1 ]; then
+            tap OK "fake: every NVMe DMA went through $where ($(iovas))"
+        else
+            tap FAIL "fake: every NVMe DMA went through $where (IOVAs $(iovas))"
+        fi
+    else
+        tap FAIL "fake: QEMU left its state in $FAKE_STATE"
+        tap FAIL "fake: every NVMe DMA went through the expected window"
+    fi
 fi
 
 # ---- summary -------------------------------------------------------------
@@ -347,6 +484,14 @@ while read -r phb win ddw; do
     note "PHB $phb: $win, $ddw"
 done < <(sed -n 's/^.*@@PHB@@ //p' "$CONSOLE.txt")
 note "DDW for nvme 0001:00:00.0: ${DDW_ADDR:-none} ${DDW_DESC}"
+if [ -n "$FAKE_LIB" ] && [ -n "${F_DMA_OK:-}" ]; then
+    note "fake: $FAKE_BDF (group $F_GROUP) via stock vfio-pci, $F_TYPE, $F_IRQS interrupts signalled (type at exit: $F_IRQ), $F_RESETS resets"
+    note "fake: nvme $F_CMDS commands, $F_ERRORS refused, $F_READ bytes read, $F_WRITTEN written"
+    note "fake: DMA $F_DMA_OK ok, $F_FAULTS faults, $F_REFUSED refused, IOVAs $(iovas)"
+    note "fake: MAP_DMA $F_MAP_CALLS ($F_MAP_ERRORS failed), UNMAP_DMA $F_UNMAP_CALLS ($F_UNMAP_ERRORS failed)"
+    note "fake: at exit $F_MAPPINGS mappings ($F_MAPPINGS_HIGH above 4 GiB), $F_MAPPED bytes; windows $F_WINDOWS"
+fi
+while read -r line; do note "guest interrupt: $line"; done < <(sed -n 's/^.*@@IRQ@@ //p' "$CONSOLE.txt")
 note "disk md5: host $HOST_MD5 guest ${GUEST_MD5:-none}; scratch ${SCRATCH_MD5:-none} (want $PATTERN_MD5)"
 note "assets ready in $(secs $((T_ASSETS - T0)))s"
 [ -z "$T_INIT" ] || note "boot: /init reached $(secs $((T_INIT - T_START)))s after QEMU started"

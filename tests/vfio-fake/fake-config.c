@@ -23,7 +23,8 @@
  * The default topology, the first version's (tests depend on it):
  * group 1 one PCIe function, group 2 a two-function device, group 3 a
  * conventional PCI function, group 4 not viable (one function bound to
- * another driver).
+ * another driver); and, added later, group 5 an NVMe controller whose
+ * namespace is $VFIO_FAKE_NVME_BACKING or a small file of the fake's.
  */
 static const char default_topology[] =
     "[group 1]\n"
@@ -37,10 +38,15 @@ static const char default_topology[] =
     "[group 4]\n"
     "devices=0000:04:00.0;0000:04:00.1\n"
     "[device 0000:04:00.1]\n"
-    "driver=e1000e\n";
+    "driver=e1000e\n"
+    "[group 5]\n"
+    "devices=0000:05:00.0\n"
+    "[device 0000:05:00.0]\n"
+    "model=nvme\n";
 
 static const FakeFuncOps *const func_models[] = {
     &fake_edu_ops,
+    &fake_nvme_ops,
 };
 
 FakeGroup *fake_group_find(int id)
@@ -213,6 +219,7 @@ static int device_load(FakeGroup *g, GKeyFile *kf, const char *name,
     g_autofree char *section = g_strdup_printf("device %s", name);
     g_autofree char *driver = NULL;
     g_autofree char *model = NULL;
+    g_auto(GStrv) keys = NULL;
     FakeDevice *d;
 
     if (!pci_name_ok(name)) {
@@ -237,6 +244,15 @@ static int device_load(FakeGroup *g, GKeyFile *kf, const char *name,
         if (driver) {
             g_free(d->driver);
             d->driver = g_strdup(driver);
+        }
+        /* every key, for the model's own (e.g. the NVMe's backing=) */
+        d->params = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+                                          g_free);
+        keys = g_key_file_get_keys(kf, section, NULL, NULL);
+        for (int i = 0; keys && keys[i]; i++) {
+            g_hash_table_insert(d->params, g_strdup(keys[i]),
+                                g_key_file_get_string(kf, section, keys[i],
+                                                      NULL));
         }
         model = g_key_file_get_string(kf, section, "model", NULL);
         d->ops = model ? model_find(model) : d->ops;

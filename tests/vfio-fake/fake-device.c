@@ -63,8 +63,14 @@ bool fake_device_master_enabled(FakeDevice *d)
 
 /* Lifecycle -------------------------------------------------------------- */
 
+const char *fake_device_param(FakeDevice *d, const char *key)
+{
+    return d->params ? g_hash_table_lookup(d->params, key) : NULL;
+}
+
 int fake_device_init(FakeDevice *d, GError **errp)
 {
+    d->dma_iova_lo = UINT64_MAX;        /* no DMA yet */
     d->intx_trigger = d->msi_trigger = d->err_trigger = d->req_trigger = -1;
     for (unsigned i = 0; i < FAKE_MSIX_MAX; i++) {
         d->msix_trigger[i] = -1;
@@ -105,6 +111,22 @@ int fake_device_init(FakeDevice *d, GError **errp)
     return 0;
 }
 
+int fake_devices_start(FakeKernel *k, GError **errp)
+{
+    for (guint i = 0; i < k->groups->len; i++) {
+        FakeGroup *g = g_ptr_array_index(k->groups, i);
+        for (guint j = 0; j < g->devices->len; j++) {
+            FakeDevice *d = g_ptr_array_index(g->devices, j);
+            int ret = d->ops->start ? d->ops->start(d, errp) : 0;
+
+            if (ret < 0) {
+                return ret;
+            }
+        }
+    }
+    return 0;
+}
+
 void fake_device_cleanup(FakeDevice *d)
 {
     for (unsigned i = 0; i < FAKE_MAX_BARS; i++) {
@@ -118,6 +140,7 @@ void fake_device_cleanup(FakeDevice *d)
     if (d->ops->cleanup) {
         d->ops->cleanup(d);
     }
+    g_clear_pointer(&d->params, g_hash_table_unref);
 }
 
 void fake_device_reset(FakeDevice *d)

@@ -375,6 +375,12 @@ bool fake_dma_rw(FakeDevice *d, uint64_t iova, void *buf, uint64_t len,
         return false;
     }
     dma_walk(c, iova, buf, len, perm, to_memory, true);
+    if (len && (d->dma_iova_lo > d->dma_iova_hi || iova < d->dma_iova_lo)) {
+        d->dma_iova_lo = iova;
+    }
+    if (len) {
+        d->dma_iova_hi = MAX(d->dma_iova_hi, iova + len - 1);
+    }
     d->dma_ok++;
     return true;
 }

@@ -107,7 +107,8 @@ static FakeKernel *fake_start(void)
 
     /* other threads see the fd table only once it is whole */
     g_rec_mutex_lock(&fake_lock);
-    if (fake_config_load(k, &err) < 0 || fake_sysfs_build(k, &err) < 0) {
+    if (fake_config_load(k, &err) < 0 || fake_sysfs_build(k, &err) < 0 ||
+        fake_devices_start(k, &err) < 0) {
         /* a test with a broken setup must not pass by accident */
         fprintf(stderr, "vfio-fake: %s\n", err->message);
         abort();

@@ -9,9 +9,9 @@
  * stays masked until UNMASK, which signals again if the line is still
  * high.  MSI/MSI-X allocate start + count vectors when enabled (NORESIZE:
  * later calls stay within them); an eventfd of -1 leaves a vector without
- * a trigger.  The model's interrupt is MSI or MSI-X vector 0 when one is
- * on, else INTx.  The fake keeps its own dup of each eventfd, as the
- * kernel holds a reference, so the user may close theirs.
+ * a trigger.  The model raises MSI or MSI-X vector N when one is on (the
+ * edu always N = 0), else INTx.  The fake keeps its own dup of each
+ * eventfd, as the kernel holds a reference, so the user may close theirs.
  *
  * Copyright (c) 2026 qemu-spapr-vphb developers
  *
@@ -107,12 +107,18 @@ void fake_irq_disable_all(FakeDevice *d)
 
 void fake_irq_raise(FakeDevice *d)
 {
+    fake_irq_raise_vector(d, 0);
+}
+
+void fake_irq_raise_vector(FakeDevice *d, unsigned vector)
+{
     switch (d->irq_type) {
     case FAKE_IRQ_MSI:
-        signal_fd(d, d->msi_trigger);
+        signal_fd(d, vector ? -1 : d->msi_trigger);
         break;
     case FAKE_IRQ_MSIX:
-        signal_fd(d, d->msix_nvec ? d->msix_trigger[0] : -1);
+        /* a vector the user did not enable is lost, as on hardware */
+        signal_fd(d, vector < d->msix_nvec ? d->msix_trigger[vector] : -1);
         break;
     case FAKE_IRQ_INTX:
         if (!d->intx_masked) {

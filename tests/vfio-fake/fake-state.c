@@ -2,13 +2,16 @@
  * The state interface: how tests see the fake kernel's state and inject
  * faults while QEMU runs.  A unix socket at $VFIO_FAKE_STATE_SOCKET,
  * served by one thread; a line protocol, one reply line per request (see
- * README.rst for the commands and the JSON members).
+ * README.rst for the commands and the JSON members).  At exit the last
+ * state can be written to $VFIO_FAKE_STATE_FILE: what the process did
+ * after a test could last ask (a guest that powers off) is in it.
  *
  * Copyright (c) 2026 qemu-spapr-vphb developers
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -72,10 +75,20 @@ static void device_json(FakeDevice *d, GString *out)
                            ",\"dma-faults\":%" G_GUINT64_FORMAT
                            ",\"dma-refused\":%" G_GUINT64_FORMAT
                            ",\"irqs\":%" G_GUINT64_FORMAT
-                           ",\"resets\":%" G_GUINT64_FORMAT "}",
+                           ",\"resets\":%" G_GUINT64_FORMAT,
                            d->name, d->driver, d->ops->name, d->open_count,
                            irq_name(d->irq_type), d->dma_ok, d->dma_faults,
                            d->dma_refused, d->irqs_signalled, d->resets);
+    if (d->dma_iova_lo <= d->dma_iova_hi) {
+        /* which windows the function's DMA really went through */
+        g_string_append_printf(out, ",\"dma-iova-lo\":%" G_GUINT64_FORMAT
+                               ",\"dma-iova-hi\":%" G_GUINT64_FORMAT,
+                               d->dma_iova_lo, d->dma_iova_hi);
+    }
+    if (d->ops->state) {
+        d->ops->state(d, out);
+    }
+    g_string_append_c(out, '}');
 }
 
 static void group_json(FakeGroup *g, GString *out)
@@ -322,8 +335,28 @@ int fake_state_serve(GError **errp)
     return 0;
 }
 
+/* The state at exit, for tests whose process ends on its own. */
+static void state_file_write(void)
+{
+    const char *path = g_getenv("VFIO_FAKE_STATE_FILE");
+    g_autoptr(GError) err = NULL;
+    g_autofree char *json = NULL;
+    g_autofree char *line = NULL;
+
+    if (!path || !*path) {
+        return;
+    }
+    json = fake_state_json();
+    line = g_strconcat(json, "\n", NULL);
+    if (!g_file_set_contents(path, line, -1, &err)) {
+        fprintf(stderr, "vfio-fake: VFIO_FAKE_STATE_FILE: %s\n",
+                err->message);
+    }
+}
+
 void fake_state_stop(void)
 {
+    state_file_write();
     if (listen_fd < 0) {
         return;
     }

@@ -10,7 +10,8 @@
  *   fake-spapr.c      the sPAPR TCE IOMMU driver (windows, prereg, EEH)
  *   fake-device.c     vfio-pci device files: info, regions, mmap, reset
  *   fake-irq.c        vfio-pci interrupts through eventfds
- *   fake-edu.c        the edu function (one function model of several)
+ *   fake-edu.c        the edu function (a function model)
+ *   fake-nvme.c       an NVMe controller (a function model)
  *   fake-state.c      the state and fault-injection socket
  *
  * Every call returns >= 0 or -errno; fake-interpose.c turns that into
@@ -197,9 +198,17 @@ struct FakeFuncOps {
                       uint64_t val, unsigned size);
     /* Is the interrupt line asserted (INTx level)? */
     bool (*irq_level)(FakeDevice *d);
+    /*
+     * Optional: the private tree exists, open what the model needs (a
+     * backing file); -errno and @errp set on failure.
+     */
+    int (*start)(FakeDevice *d, GError **errp);
+    /* Optional: append the model's JSON members (",\"k\":v...") */
+    void (*state)(FakeDevice *d, GString *out);
 };
 
 extern const FakeFuncOps fake_edu_ops;
+extern const FakeFuncOps fake_nvme_ops;
 
 struct FakeDevice {
     FakeGroup *group;
@@ -211,6 +220,7 @@ struct FakeDevice {
     unsigned open_count;
     const FakeFuncOps *ops;
     void *model;
+    GHashTable *params;        /* the topology's [device] keys, or NULL */
 
     /* hardware as the model declares it */
     FakeBar bars[FAKE_MAX_BARS];
@@ -235,6 +245,8 @@ struct FakeDevice {
 
     /* counters for the state interface */
     uint64_t dma_ok, dma_faults, dma_refused, irqs_signalled, resets;
+    /* lowest and highest IOVA a DMA went through (lo > hi: none yet) */
+    uint64_t dma_iova_lo, dma_iova_hi;
 };
 
 /* fake-interpose.c ------------------------------------------------------ */
@@ -289,6 +301,10 @@ bool fake_dma_rw(FakeDevice *d, uint64_t iova, void *buf, uint64_t len,
 /* fake-device.c --------------------------------------------------------- */
 
 int fake_device_init(FakeDevice *d, GError **errp);
+/* Every model's start hook, once the private tree exists. */
+int fake_devices_start(FakeKernel *k, GError **errp);
+/* A key of the device's topology section, or NULL. */
+const char *fake_device_param(FakeDevice *d, const char *key);
 void fake_device_cleanup(FakeDevice *d);
 int fake_device_open(FakeDevice *d, bool cloexec);
 void fake_device_file_closed(FakeDevice *d);
@@ -312,6 +328,8 @@ int fake_irq_get_info(FakeDevice *d, struct vfio_irq_info *info);
 int fake_irq_set(FakeDevice *d, struct vfio_irq_set *set);
 /* The model raised its interrupt: MSI/MSI-X vector 0, else INTx. */
 void fake_irq_raise(FakeDevice *d);
+/* The same for MSI-X vector @vector (MSI and INTx have one). */
+void fake_irq_raise_vector(FakeDevice *d, unsigned vector);
 void fake_irq_disable_all(FakeDevice *d);
 
 /* fake-state.c ---------------------------------------------------------- */
@@ -322,6 +340,7 @@ char *fake_state_json(void);
 char *fake_state_command(const char *line);
 /* Serve $VFIO_FAKE_STATE_SOCKET from a thread, if set. */
 int fake_state_serve(GError **errp);
+/* Stop serving; write the state to $VFIO_FAKE_STATE_FILE, if set. */
 void fake_state_stop(void);
 
 #endif

@@ -3,7 +3,9 @@
  * libvfio-fake.so preloaded and makes the calls QEMU would.  meson.build
  * runs it once per setup ($VFIO_FAKE_RUN): "spapr" and "type1" test the
  * paths, groups, containers, devices, interrupts and the IOMMU of that
- * type; "faults" runs with every fault injected from the environment.
+ * type; "faults" runs with every fault injected from the environment;
+ * "nvme" drives the NVMe function through Type1, on a backing file of
+ * its own.
  *
  * Copyright (c) 2026 qemu-spapr-vphb developers
  *
@@ -494,6 +496,7 @@ int main(int argc, char **argv)
     const char *run = g_getenv("VFIO_FAKE_RUN");
     g_autofree char *dir = g_dir_make_tmp("vfio-fake-test-XXXXXX", NULL);
     g_autofree char *sock = g_build_filename(dir, "state.sock", NULL);
+    g_autofree char *backing = g_build_filename(dir, "nvme.img", NULL);
     int ret;
 
     g_test_init(&argc, &argv, NULL);
@@ -502,9 +505,18 @@ int main(int argc, char **argv)
     if (!run) {
         run = "spapr";
     }
-    test_iommu_type = !strcmp(run, "type1") ? VFIO_TYPE1v2_IOMMU
-                                            : VFIO_SPAPR_TCE_v2_IOMMU;
-    if (!strcmp(run, "faults")) {
+    test_iommu_type = !strcmp(run, "type1") || !strcmp(run, "nvme") ?
+                      VFIO_TYPE1v2_IOMMU : VFIO_SPAPR_TCE_v2_IOMMU;
+    if (!strcmp(run, "nvme")) {
+        g_autofree char *zeros = g_malloc0(256 * 1024);
+
+        /* a namespace of 512 blocks, before the fake starts */
+        g_assert_true(g_file_set_contents(backing, zeros, 256 * 1024,
+                                          NULL));
+        g_setenv("VFIO_FAKE_NVME_BACKING", backing, TRUE);
+        test_nvme_backing = backing;
+        test_nvme_register(true);
+    } else if (!strcmp(run, "faults")) {
         g_test_add_func("/vfio-fake/faults/eacces", test_fault_eacces);
         g_test_add_func("/vfio-fake/faults/frozen", test_fault_frozen);
         g_test_add_func("/vfio-fake/faults/memlock-map",
@@ -525,10 +537,12 @@ int main(int argc, char **argv)
             test_type1_register();
         } else {
             test_spapr_register();
+            test_nvme_register(false);
         }
     }
     ret = g_test_run();
     g_unlink(sock);
+    g_unlink(backing);
     g_rmdir(dir);
     return ret;
 }
