@@ -11,6 +11,8 @@
 
 #include "qemu/osdep.h"
 #include "libqtest.h"
+#include <libfdt.h>
+#include <glib/gstdio.h>
 #include "qobject/qnum.h"
 #include "qobject/qstring.h"
 #include "vphb-fake.h"
@@ -137,6 +139,16 @@ static void test_groups(const void *opaque)
     qobject_unref(obj);
     obj = vphb_qom_get(f.qts, "/machine/peripheral/vphb2", "index");
     g_assert_cmpint(qnum_get_int(qobject_to(QNum, obj)), ==, 2);
+    qobject_unref(obj);
+
+    /*
+     * The 64-bit window: QEMU's 2^59 on sPAPR; on Type1 (39-bit aperture,
+     * MSI hole below 4 GiB) the upper half of the aperture, clear of the
+     * 1 GiB default window
+     */
+    obj = vphb_qom_get(f.qts, "/machine/peripheral/vphb2", "dma64_win_addr");
+    g_assert_cmphex(qnum_get_uint(qobject_to(QNum, obj)), ==,
+                    !strcmp(iommu, "type1") ? 1ULL << 38 : 1ULL << 59);
     qobject_unref(obj);
 
     /* the bus keeps QEMU's name, "<id>.0" */
@@ -305,6 +317,58 @@ static void test_foreign_devices(void)
     }
 }
 
+/* ibm,pci-config-space-type of @node, -1 if it has none */
+static int config_space_type(const void *fdt, int node)
+{
+    const fdt32_t *v = fdt_getprop(fdt, node, "ibm,pci-config-space-type",
+                                   NULL);
+
+    return v ? fdt32_to_cpu(*v) : -1;
+}
+
+/*
+ * The device tree says where extended config space is reachable: on the
+ * PHB, and on each function (1 for the PCIe edu of group 1, 0 for the
+ * conventional one of group 3).
+ */
+static void test_device_tree(void)
+{
+    VphbFake f;
+    g_autofree char *path = NULL;
+    g_autofree char *fdt = NULL;
+    const char *const phbs[] = { "/pci@800000020000001",
+                                 "/pci@800000020000003" };
+    const int expect[] = { 1, 0 };
+
+    vphb_fake_start(&f, "spapr-tce-v2", NULL, NULL,
+                    "-device " VPHB ",id=vphb1,index=1,iommu=1 "
+                    "-device " VPHB ",id=vphb3,index=3,iommu=3");
+    path = g_build_filename(f.dir, "vphb.dtb", NULL);
+    /* the tree the guest gets is built at reset */
+    qtest_qmp_assert_success(f.qts, "{'execute': 'system_reset'}");
+    qtest_qmp_assert_success(f.qts, "{'execute': 'dumpdtb', 'arguments': "
+                             "{'filename': %s}}", path);
+    g_assert_true(g_file_get_contents(path, &fdt, NULL, NULL));
+    g_unlink(path);
+    g_assert_cmpint(fdt_check_header(fdt), ==, 0);
+
+    for (int i = 0; i < ARRAY_SIZE(phbs); i++) {
+        int phb = fdt_path_offset(fdt, phbs[i]);
+        int node, functions = 0;
+
+        g_assert_cmpint(phb, >=, 0);
+        g_assert_cmpint(config_space_type(fdt, phb), ==, 1);
+        fdt_for_each_subnode(node, fdt, phb) {
+            if (fdt_getprop(fdt, node, "vendor-id", NULL)) {
+                g_assert_cmpint(config_space_type(fdt, node), ==, expect[i]);
+                functions++;
+            }
+        }
+        g_assert_cmpint(functions, ==, 1);
+    }
+    vphb_fake_stop(&f);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -313,6 +377,7 @@ int main(int argc, char **argv)
 
         qtest_add_data_func(path, iommus[i], test_groups);
     }
+    qtest_add_func("/vphb/device-tree", test_device_tree);
     qtest_add_func("/vphb/errors/realize", test_realize_errors);
     qtest_add_func("/vphb/errors/memlock", test_memlock);
     qtest_add_func("/vphb/errors/group-in-use", test_group_in_use);
