@@ -1,0 +1,943 @@
+/*
+ * spapr-pci-vfio-host-bridge: one host IOMMU group as one guest PHB
+ *
+ * The IOMMU group is the host's unit of DMA isolation, and on POWER it is
+ * the PE that EEH freezes and resets.  This PHB owns exactly one group:
+ * every function of the group sits behind it and nothing else does, so the
+ * PHB's DMA address space (and with it QEMU's VFIO container, which QEMU
+ * keys by address space) belongs to that group alone.
+ *
+ * It is QEMU's spapr-pci-host-bridge with a few hooks chained: realize
+ * reads and checks the group, realizes the parent, creates a vfio-pci
+ * function per device of the group and checks the container; the bus's
+ * pre_plug refuses anything that is not a function of the group.
+ *
+ * Copyright (c) 2026 qemu-spapr-vphb developers
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#include "qemu/osdep.h"
+#include "qapi/error.h"
+#include "qapi/visitor.h"
+#include "qobject/qdict.h"
+#include "qobject/qlist.h"
+#include "qemu/cutils.h"
+#include "qemu/error-report.h"
+#include "qemu/range.h"
+#include "hw/qdev-properties.h"
+#include "hw/pci/pci.h"
+#include "hw/pci/pci_bus.h"
+#include "hw/pci/pci_device.h"
+#include "hw/pci/pci_host.h"
+#include "hw/ppc/spapr.h"
+#include "hw/vfio/vfio-common.h"
+#include "system/system.h"
+#include "hw/ppc/vphb/spapr_pci_vfio_hb.h"
+
+#define SYSFS_IOMMU_GROUPS  "/sys/kernel/iommu_groups"
+#define SYSFS_PCI_DEVICES   "/sys/bus/pci/devices"
+#define GROUP_UNSET         UINT32_MAX
+
+/* "spapr-pci-vfio-host-bridge 'vphb1' (index 1)", for every message */
+static char *vphb_name(SpaprVfioHbState *s)
+{
+    DeviceState *dev = DEVICE(s);
+    SpaprPhbState *sphb = SPAPR_PCI_HOST_BRIDGE(s);
+
+    return g_strdup_printf("%s '%s' (index %d)", TYPE_SPAPR_PCI_VFIO_HB,
+                           dev->id ? dev->id : "<no id>", (int)sphb->index);
+}
+
+/* The driver a host function is bound to, "" when unbound. */
+static char *host_driver(uint32_t group, const char *host, Error **errp)
+{
+    g_autofree char *link = g_strdup_printf(SYSFS_IOMMU_GROUPS "/%u/devices/%s"
+                                            "/driver", group, host);
+    char target[PATH_MAX];
+    ssize_t len = readlink(link, target, sizeof(target) - 1);
+
+    if (len < 0) {
+        if (errno == ENOENT) {
+            return g_strdup("");
+        }
+        error_setg_errno(errp, errno, "cannot read %s", link);
+        return NULL;
+    }
+    target[len] = '\0';
+    return g_path_get_basename(target);
+}
+
+/* The IOMMU group of a host function, -1 with @errp set if none. */
+static int host_group(const char *sysfsdev, Error **errp)
+{
+    g_autofree char *link = g_strdup_printf("%s/iommu_group", sysfsdev);
+    g_autofree char *name = NULL;
+    char target[PATH_MAX];
+    ssize_t len = readlink(link, target, sizeof(target) - 1);
+    int group;
+
+    if (len < 0) {
+        error_setg_errno(errp, errno, "cannot read %s", link);
+        return -1;
+    }
+    target[len] = '\0';
+    name = g_path_get_basename(target);
+    if (qemu_strtoi(name, NULL, 10, &group) < 0 || group < 0) {
+        error_setg(errp, "%s does not name an IOMMU group", link);
+        return -1;
+    }
+    return group;
+}
+
+static gint compare_names(gconstpointer a, gconstpointer b)
+{
+    return strcmp(*(const char * const *)a, *(const char * const *)b);
+}
+
+/*
+ * Read the group's devices and lay its functions out on the guest bus.
+ *
+ * A group is viable when each of its devices is bound to vfio-pci or to
+ * no driver, as the kernel says; an unbound device stays on the host (no
+ * vfio-pci can open it).  Functions keep their numbers, and each host
+ * slot becomes the next guest slot from 0, in address order: a guest
+ * finds the other functions of a slot only through function 0, and a bus
+ * has 32 slots.
+ */
+static bool vphb_read_group(SpaprVfioHbState *s, const char *who,
+                            Error **errp)
+{
+    g_autofree char *path = g_strdup_printf(SYSFS_IOMMU_GROUPS "/%u/devices",
+                                            s->group);
+    g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
+    g_autoptr(GArray) funcs = g_array_new(false, true,
+                                          sizeof(SpaprVfioHbFunction));
+    g_autofree char *prev_slot = NULL;
+    struct dirent *de;
+    int slot = -1;
+    DIR *dir;
+
+    dir = opendir(path);
+    if (!dir) {
+        error_setg_errno(errp, errno, "%s: host IOMMU group %u: cannot read %s",
+                         who, s->group, path);
+        if (errno == ENOENT) {
+            error_append_hint(errp, "The host has no such group; the groups "
+                              "are the entries of " SYSFS_IOMMU_GROUPS ".\n");
+        }
+        return false;
+    }
+    while ((de = readdir(dir))) {
+        if (de->d_name[0] != '.') {
+            g_ptr_array_add(names, g_strdup(de->d_name));
+        }
+    }
+    closedir(dir);
+    g_ptr_array_sort(names, compare_names);
+
+    for (guint i = 0; i < names->len; i++) {
+        const char *host = g_ptr_array_index(names, i);
+        g_autofree char *driver = NULL;
+        unsigned dom, bus, dev, fn;
+        g_autofree char *this_slot = NULL;
+        SpaprVfioHbFunction f = { 0 };
+        int n = 0;
+        Error *local_err = NULL;
+
+        driver = host_driver(s->group, host, &local_err);
+        if (!driver) {
+            error_propagate_prepend(errp, local_err, "%s: host IOMMU group "
+                                    "%u: function %s: ", who, s->group, host);
+            goto fail;
+        }
+        if (*driver && strcmp(driver, "vfio-pci")) {
+            error_setg(errp, "%s: host IOMMU group %u is not viable: function "
+                       "%s is bound to the host driver '%s'", who, s->group,
+                       host, driver);
+            error_append_hint(errp, "Every device of a group must be bound to "
+                              "vfio-pci (or to no driver) before its group "
+                              "can be assigned: unbind %s from %s.\n",
+                              host, driver);
+            goto fail;
+        }
+        if (!*driver) {
+            continue;
+        }
+        if (sscanf(host, "%x:%x:%x.%x%n", &dom, &bus, &dev, &fn, &n) != 4 ||
+            host[n] || dev > 31 || fn > 7) {
+            error_setg(errp, "%s: host IOMMU group %u: cannot read the PCI "
+                       "address of function '%s'", who, s->group, host);
+            goto fail;
+        }
+        this_slot = g_strdup_printf("%04x:%02x:%02x", dom, bus, dev);
+        if (!prev_slot || strcmp(prev_slot, this_slot)) {
+            if (fn != 0) {
+                error_setg(errp, "%s: host IOMMU group %u: function %s has no "
+                           "function 0 in the group, so a guest could not "
+                           "find it", who, s->group, host);
+                goto fail;
+            }
+            if (++slot >= PCI_SLOT_MAX) {
+                error_setg(errp, "%s: host IOMMU group %u has more than %d "
+                           "slots, more than one PCI bus holds", who,
+                           s->group, PCI_SLOT_MAX);
+                goto fail;
+            }
+            g_free(prev_slot);
+            prev_slot = g_steal_pointer(&this_slot);
+        } else {
+            g_array_index(funcs, SpaprVfioHbFunction,
+                          funcs->len - 1).multifunction = true;
+            f.multifunction = true;
+        }
+        f.host = g_strdup(host);
+        f.devfn = PCI_DEVFN(slot, fn);
+        g_array_append_val(funcs, f);
+    }
+    if (!funcs->len) {
+        error_setg(errp, "%s: host IOMMU group %u has no device bound to "
+                   "vfio-pci", who, s->group);
+        error_append_hint(errp, "Bind the group's devices to vfio-pci.\n");
+        goto fail;
+    }
+    /* a slot's multifunction bit is on every function of it */
+    for (guint i = funcs->len; i-- > 1;) {
+        SpaprVfioHbFunction *f = &g_array_index(funcs, SpaprVfioHbFunction, i);
+        SpaprVfioHbFunction *p = f - 1;
+
+        if (PCI_SLOT(f->devfn) == PCI_SLOT(p->devfn) && f->multifunction) {
+            p->multifunction = true;
+        }
+    }
+    s->nr_funcs = funcs->len;
+    s->funcs = (SpaprVfioHbFunction *)g_array_free(g_steal_pointer(&funcs),
+                                                   false);
+    return true;
+
+fail:
+    for (guint i = 0; i < funcs->len; i++) {
+        g_free(g_array_index(funcs, SpaprVfioHbFunction, i).host);
+    }
+    return false;
+}
+
+static void vphb_free_funcs(SpaprVfioHbState *s)
+{
+    for (unsigned i = 0; i < s->nr_funcs; i++) {
+        g_free(s->funcs[i].host);
+    }
+    g_clear_pointer(&s->funcs, g_free);
+    s->nr_funcs = 0;
+}
+
+/*
+ * A group is one PHB's: refuse one that another vPHB owns, or that a
+ * vfio-pci elsewhere already uses (QEMU would put that group in two
+ * address spaces).
+ */
+static bool vphb_check_owner(SpaprVfioHbState *s, const char *who,
+                             Error **errp)
+{
+    SpaprMachineState *spapr = SPAPR_MACHINE(qdev_get_machine());
+    SpaprPhbState *other;
+    VFIOGroup *group;
+
+    QLIST_FOREACH(other, &spapr->phbs, list) {
+        SpaprVfioHbState *o = (SpaprVfioHbState *)
+            object_dynamic_cast(OBJECT(other), TYPE_SPAPR_PCI_VFIO_HB);
+
+        if (o && o != s && o->group == s->group) {
+            g_autofree char *owner = vphb_name(o);
+
+            error_setg(errp, "%s: host IOMMU group %u is already owned by %s",
+                       who, s->group, owner);
+            error_append_hint(errp, "A group is assigned to one PHB only.\n");
+            return false;
+        }
+    }
+    QLIST_FOREACH(group, &vfio_group_list, next) {
+        VFIODevice *vdev = QLIST_FIRST(&group->device_list);
+
+        if (group->groupid == (int)s->group) {
+            error_setg(errp, "%s: host IOMMU group %u is already in use by "
+                       "vfio-pci %s", who, s->group,
+                       vdev ? vdev->name : "<unknown>");
+            error_append_hint(errp, "Remove the vfio-pci devices of the group "
+                              "from other PCI buses: this PHB creates them "
+                              "itself.\n");
+            return false;
+        }
+    }
+    return true;
+}
+
+/* Is the container a Type1 one (an x86 host's IOMMU)? */
+static const char *container_backend(VFIOContainerBase *bc)
+{
+    if (object_dynamic_cast(OBJECT(bc), TYPE_VFIO_IOMMU_SPAPR)) {
+        VFIOContainer *c = VFIO_IOMMU_LEGACY(bc);
+
+        return c->iommu_type == VFIO_SPAPR_TCE_v2_IOMMU ? "spapr-tce-v2"
+                                                         : "spapr-tce";
+    }
+    if (object_dynamic_cast(OBJECT(bc), TYPE_VFIO_IOMMU_LEGACY)) {
+        return "type1";
+    }
+    if (object_dynamic_cast(OBJECT(bc), TYPE_VFIO_IOMMU_IOMMUFD)) {
+        return "iommufd";
+    }
+    return object_get_typename(OBJECT(bc));
+}
+
+/*
+ * The VFIO container of the PHB's address space, checked: QEMU gives each
+ * address space its own containers, so one container holding exactly our
+ * group is what the PHB's isolation promises (and what EEH needs: QEMU
+ * allows EEH only on a container with a single group).
+ */
+static VFIOContainerBase *vphb_container(SpaprVfioHbState *s, Error **errp)
+{
+    SpaprPhbState *sphb = SPAPR_PCI_HOST_BRIDGE(s);
+    g_autofree char *who = vphb_name(s);
+    VFIOAddressSpace *space = vfio_get_address_space(&sphb->iommu_as);
+    VFIOContainerBase *bc, *found = NULL;
+    unsigned n = 0;
+
+    QLIST_FOREACH(bc, &space->containers, next) {
+        found = bc;
+        n++;
+    }
+    vfio_put_address_space(space);
+    if (n != 1) {
+        error_setg(errp, "%s: host IOMMU group %u: the PHB has %u VFIO "
+                   "containers, not one", who, s->group, n);
+        return NULL;
+    }
+    if (!object_dynamic_cast(OBJECT(found), TYPE_VFIO_IOMMU_LEGACY)) {
+        error_setg(errp, "%s: host IOMMU group %u: its container is %s, not a "
+                   "VFIO group container", who, s->group,
+                   container_backend(found));
+        return NULL;
+    }
+    {
+        VFIOContainer *c = VFIO_IOMMU_LEGACY(found);
+        VFIOGroup *g;
+        unsigned groups = 0;
+
+        QLIST_FOREACH(g, &c->group_list, container_next) {
+            groups++;
+            if (g->groupid != (int)s->group) {
+                error_setg(errp, "%s: host IOMMU group %u: its VFIO container "
+                           "also holds group %d", who, s->group, g->groupid);
+                return NULL;
+            }
+        }
+        if (groups != 1) {
+            error_setg(errp, "%s: host IOMMU group %u: its VFIO container "
+                       "holds %u groups", who, s->group, groups);
+            return NULL;
+        }
+    }
+    return found;
+}
+
+/*
+ * Stock QEMU puts the 64-bit DMA window at 2^59, which no x86 IOMMU can
+ * map, and only finds out when every map fails.  On a Type1 container the
+ * window goes in the largest naturally aligned power-of-two block that
+ * lies inside one of the host's usable IOVA ranges and clear of the
+ * default window and of the PHB's MSI window: natural alignment lets the
+ * guest ask for any window size up to the block.  Returns the block's
+ * log2 size, 0 if there is none.
+ */
+static int vphb_place_ddw(SpaprVfioHbState *s, VFIOContainerBase *bc)
+{
+    SpaprPhbState *sphb = SPAPR_PCI_HOST_BRIDGE(s);
+    Range avoid[] = {
+        { .lob = sphb->dma_win_addr,
+          .upb = sphb->dma_win_addr + sphb->dma_win_size - 1 },
+        { .lob = SPAPR_PCI_MSI_WINDOW,
+          .upb = SPAPR_PCI_MSI_WINDOW + qemu_real_host_page_size() - 1 },
+    };
+    GList *ranges = vfio_container_get_iova_ranges(bc);
+    int shift;
+
+    for (shift = 62; shift >= SPAPR_TCE_PAGE_SHIFT; shift--) {
+        uint64_t size = 1ULL << shift;
+
+        for (GList *l = ranges; l; l = l->next) {
+            Range *r = l->data;
+            uint64_t cand[ARRAY_SIZE(avoid) + 1];
+
+            cand[0] = ROUND_UP(range_lob(r), size);
+            for (int i = 0; i < ARRAY_SIZE(avoid); i++) {
+                cand[i + 1] = ROUND_UP(range_upb(&avoid[i]) + 1, size);
+            }
+            for (int c = 0; c < ARRAY_SIZE(cand); c++) {
+                Range block;
+                bool clear = true;
+
+                if (cand[c] < range_lob(r) || cand[c] > range_upb(r) ||
+                    range_upb(r) - cand[c] < size - 1) {
+                    continue;
+                }
+                range_set_bounds(&block, cand[c], cand[c] + size - 1);
+                for (int i = 0; i < ARRAY_SIZE(avoid); i++) {
+                    clear &= !ranges_overlap(range_lob(&block), size,
+                                             range_lob(&avoid[i]),
+                                             range_size(&avoid[i]));
+                }
+                if (clear) {
+                    sphb->dma64_win_addr = cand[c];
+                    g_list_free_full(ranges, g_free);
+                    return shift;
+                }
+            }
+        }
+    }
+    g_list_free_full(ranges, g_free);
+    return 0;
+}
+
+/* The functions are in: check the container, then place the DDW. */
+static bool vphb_container_ready(SpaprVfioHbState *s, Error **errp)
+{
+    VFIOContainerBase *bc = vphb_container(s, errp);
+
+    if (!bc) {
+        return false;
+    }
+    if (!object_dynamic_cast(OBJECT(bc), TYPE_VFIO_IOMMU_SPAPR) &&
+        SPAPR_PCI_HOST_BRIDGE(s)->ddw_enabled &&
+        !vphb_place_ddw(s, bc)) {
+        g_autofree char *who = vphb_name(s);
+
+        error_setg(errp, "%s: host IOMMU group %u: no room for a 64-bit DMA "
+                   "window in the host's IOVA ranges", who, s->group);
+        error_append_hint(errp, "Try ddw=off.\n");
+        return false;
+    }
+    return true;
+}
+
+/* Window notifiers: count what VFIO is asked to map and unmap */
+
+static void vphb_window_notify(IOMMUNotifier *n, IOMMUTLBEntry *iotlb)
+{
+    SpaprVfioHbWindow *w = container_of(n, SpaprVfioHbWindow, n);
+
+    if (iotlb->perm != IOMMU_NONE) {
+        w->maps++;
+        g_hash_table_add(w->mapped, g_memdup2(&iotlb->iova,
+                                              sizeof(iotlb->iova)));
+    } else {
+        w->unmaps++;
+        g_hash_table_remove(w->mapped, &iotlb->iova);
+    }
+}
+
+/*
+ * A window that goes (reset, ibm,remove-pe-dma-window) is unmapped by
+ * VFIO in one call with no notification per entry; forget its entries.
+ */
+static void vphb_region_del(MemoryListener *listener,
+                            MemoryRegionSection *section)
+{
+    SpaprVfioHbState *s = container_of(listener, SpaprVfioHbState, listener);
+
+    for (int i = 0; i < SPAPR_PCI_DMA_MAX_WINDOWS; i++) {
+        SpaprVfioHbWindow *w = &s->windows[i];
+
+        if (w->tcet && section->mr == MEMORY_REGION(&w->tcet->iommu)) {
+            g_hash_table_remove_all(w->mapped);
+        }
+    }
+}
+
+static bool vphb_watch_windows(SpaprVfioHbState *s, Error **errp)
+{
+    SpaprPhbState *sphb = SPAPR_PCI_HOST_BRIDGE(s);
+
+    for (int i = 0; i < SPAPR_PCI_DMA_MAX_WINDOWS; i++) {
+        SpaprVfioHbWindow *w = &s->windows[i];
+        SpaprTceTable *tcet = spapr_tce_find_by_liobn(sphb->dma_liobn[i]);
+
+        if (!tcet || OBJECT(tcet)->parent != OBJECT(s)) {
+            continue;
+        }
+        w->hb = s;
+        w->mapped = g_hash_table_new_full(g_int64_hash, g_int64_equal,
+                                          g_free, NULL);
+        iommu_notifier_init(&w->n, vphb_window_notify,
+                            IOMMU_NOTIFIER_IOTLB_EVENTS, 0, HWADDR_MAX, 0);
+        if (memory_region_register_iommu_notifier(MEMORY_REGION(&tcet->iommu),
+                                                  &w->n, errp)) {
+            g_clear_pointer(&w->mapped, g_hash_table_destroy);
+            return false;
+        }
+        w->tcet = tcet;
+    }
+    s->listener = (MemoryListener) {
+        .name = "spapr-pci-vfio-hb",
+        .region_del = vphb_region_del,
+    };
+    memory_listener_register(&s->listener, &sphb->iommu_as);
+    s->listening = true;
+    return true;
+}
+
+static void vphb_unwatch_windows(SpaprVfioHbState *s)
+{
+    if (s->listening) {
+        memory_listener_unregister(&s->listener);
+        s->listening = false;
+    }
+    for (int i = 0; i < SPAPR_PCI_DMA_MAX_WINDOWS; i++) {
+        SpaprVfioHbWindow *w = &s->windows[i];
+
+        if (w->tcet) {
+            memory_region_unregister_iommu_notifier(
+                MEMORY_REGION(&w->tcet->iommu), &w->n);
+            w->tcet = NULL;
+        }
+        g_clear_pointer(&w->mapped, g_hash_table_destroy);
+    }
+}
+
+/* The group's functions, created and realized on the PHB's own bus */
+
+static void vphb_remove_functions(SpaprVfioHbState *s)
+{
+    PCIBus *bus = PCI_HOST_BRIDGE(s)->bus;
+
+    for (int devfn = ARRAY_SIZE(bus->devices) - 1; devfn >= 0; devfn--) {
+        if (bus->devices[devfn]) {
+            object_unparent(OBJECT(bus->devices[devfn]));
+        }
+    }
+}
+
+static bool vphb_create_functions(SpaprVfioHbState *s, const char *who,
+                                  Error **errp)
+{
+    PCIBus *bus = PCI_HOST_BRIDGE(s)->bus;
+
+    /*
+     * qdev realizes the PHB's bus only after the PHB's realize, and a PCI
+     * bus being realized after machine-done sets up bus mastering for the
+     * devices already on it, which these functions did themselves when
+     * the PHB is hot-plugged.  Realizing the bus first (qdev's later
+     * attempt is then a no-op) keeps the order of a device_add on it.
+     */
+    if (!qbus_realize(BUS(bus), errp)) {
+        return false;
+    }
+    for (unsigned i = 0; i < s->nr_funcs; i++) {
+        SpaprVfioHbFunction *f = &s->funcs[i];
+        PCIDevice *pdev = pci_new_multifunction(f->devfn, "vfio-pci");
+        DeviceState *dev = DEVICE(pdev);
+
+        qdev_prop_set_string(dev, "host", f->host);
+        /*
+         * The functions come with the PHB, also when the PHB is hot-plugged:
+         * the guest finds them in the PHB's device tree, not through PCI
+         * hot-plug events of their own.
+         */
+        dev->hotplugged = false;
+        /* a failed realize takes the device off the bus again */
+        if (!qdev_realize_and_unref(dev, BUS(bus), errp)) {
+            error_prepend(errp, "%s: host IOMMU group %u: function %s: ", who,
+                          s->group, f->host);
+            return false;
+        }
+    }
+    return true;
+}
+
+/* populate=off: every function of the group must be there at start */
+static void vphb_machine_done(Notifier *n, void *opaque)
+{
+    SpaprVfioHbState *s = container_of(n, SpaprVfioHbState, machine_done);
+    PCIBus *bus = PCI_HOST_BRIDGE(s)->bus;
+    Error *err = NULL;
+
+    for (unsigned i = 0; i < s->nr_funcs; i++) {
+        bool found = false;
+
+        for (int devfn = 0; devfn < ARRAY_SIZE(bus->devices); devfn++) {
+            VFIODevice *vdev = bus->devices[devfn] ?
+                vfio_get_vfio_device(OBJECT(bus->devices[devfn])) : NULL;
+
+            if (vdev && !strcmp(vdev->name, s->funcs[i].host)) {
+                found = true;
+            }
+        }
+        if (!found) {
+            g_autofree char *who = vphb_name(s);
+
+            error_setg(&err, "%s: host IOMMU group %u: function %s is missing",
+                       who, s->group, s->funcs[i].host);
+            error_append_hint(&err, "With populate=off, add a vfio-pci for "
+                              "every function of the group, on this PHB's "
+                              "bus.\n");
+            break;
+        }
+    }
+    if (!err) {
+        vphb_container_ready(s, &err);
+    }
+    if (err) {
+        error_report_err(err);
+        exit(EXIT_FAILURE);
+    }
+}
+
+static void vphb_realize(DeviceState *dev, Error **errp)
+{
+    ERRP_GUARD();
+    SpaprVfioHbState *s = SPAPR_PCI_VFIO_HB(dev);
+    SpaprVfioHbClass *k = SPAPR_PCI_VFIO_HB_GET_CLASS(dev);
+    g_autofree char *who = vphb_name(s);
+
+    if (s->group == GROUP_UNSET) {
+        error_setg(errp, "%s: property 'iommu' (the host IOMMU group) is "
+                   "required", who);
+        return;
+    }
+    if (!vphb_read_group(s, who, errp) || !vphb_check_owner(s, who, errp)) {
+        goto free_funcs;
+    }
+    k->parent_realize(dev, errp);
+    if (*errp) {
+        goto free_funcs;
+    }
+    if (!vphb_watch_windows(s, errp)) {
+        goto unwatch;
+    }
+    /*
+     * The default DMA window now, not only at the reset that follows a
+     * hot-plug: VFIO creates the host's window when it first sees the
+     * guest's, and a failure there (table memory, locked-memory limit)
+     * is an error of the function's realize only while its container is
+     * new; later, VFIO stops QEMU.
+     */
+    spapr_phb_dma_reset(SPAPR_PCI_HOST_BRIDGE(s));
+    if (!s->populate) {
+        if (!phase_check(PHASE_MACHINE_READY)) {
+            s->machine_done.notify = vphb_machine_done;
+            qemu_add_machine_init_done_notifier(&s->machine_done);
+            s->machine_done_registered = true;
+        }
+        return;
+    }
+    if (!vphb_create_functions(s, who, errp) ||
+        !vphb_container_ready(s, errp)) {
+        goto remove_functions;
+    }
+    return;
+
+remove_functions:
+    vphb_remove_functions(s);
+    qbus_unrealize(BUS(PCI_HOST_BRIDGE(s)->bus));
+unwatch:
+    vphb_unwatch_windows(s);
+    k->parent_unrealize(dev);
+free_funcs:
+    vphb_free_funcs(s);
+}
+
+static void vphb_unrealize(DeviceState *dev)
+{
+    SpaprVfioHbState *s = SPAPR_PCI_VFIO_HB(dev);
+    SpaprVfioHbClass *k = SPAPR_PCI_VFIO_HB_GET_CLASS(dev);
+
+    /* the functions on the bus were unrealized with the bus, just before */
+    if (s->machine_done_registered) {
+        qemu_remove_machine_init_done_notifier(&s->machine_done);
+        s->machine_done_registered = false;
+    }
+    vphb_unwatch_windows(s);
+    k->parent_unrealize(dev);
+    vphb_free_funcs(s);
+}
+
+/* Describe a device someone tries to plug, for the refusal */
+static char *describe_device(DeviceState *dev)
+{
+    return g_strdup_printf("%s%s%s%s", object_get_typename(OBJECT(dev)),
+                           dev->id ? " '" : "", dev->id ? dev->id : "",
+                           dev->id ? "'" : "");
+}
+
+/*
+ * Only the functions of the PHB's group may sit on its bus: anything
+ * else would share the group's DMA address space and container.
+ */
+static void vphb_pre_plug(HotplugHandler *hotplug_dev, DeviceState *dev,
+                          Error **errp)
+{
+    SpaprVfioHbState *s = SPAPR_PCI_VFIO_HB(hotplug_dev);
+    SpaprVfioHbClass *k = SPAPR_PCI_VFIO_HB_GET_CLASS(s);
+    g_autofree char *who = vphb_name(s);
+    g_autofree char *what = describe_device(dev);
+    g_autofree char *sysfsdev = NULL;
+    g_autofree char *host = NULL;
+    Error *local_err = NULL;
+    int group;
+
+    if (!object_dynamic_cast(OBJECT(dev), "vfio-pci")) {
+        error_setg(errp, "%s holds only the functions of host IOMMU group %u: "
+                   "it cannot take %s", who, s->group, what);
+        error_append_hint(errp, "Put the device on another PHB's bus, such "
+                          "as pci.0.\n");
+        return;
+    }
+    sysfsdev = object_property_get_str(OBJECT(dev), "sysfsdev", NULL);
+    if (!sysfsdev || !*sysfsdev) {
+        g_free(sysfsdev);
+        host = object_property_get_str(OBJECT(dev), "host", NULL);
+        sysfsdev = g_strdup_printf(SYSFS_PCI_DEVICES "/%s", host ? host : "");
+    }
+    g_free(host);
+    host = g_path_get_basename(sysfsdev);
+    group = host_group(sysfsdev, &local_err);
+    if (group < 0) {
+        error_propagate_prepend(errp, local_err, "%s holds only the functions "
+                                "of host IOMMU group %u: %s (host %s) has no "
+                                "group it can show: ", who, s->group, what,
+                                host);
+        return;
+    }
+    if (group != s->group) {
+        error_setg(errp, "%s holds only the functions of host IOMMU group %u: "
+                   "it cannot take %s (host %s) of group %d", who, s->group,
+                   what, host, group);
+        error_append_hint(errp, "Assign group %d with a PHB of its own: "
+                          "-device %s,index=N,iommu=%d.\n", group,
+                          TYPE_SPAPR_PCI_VFIO_HB, group);
+        return;
+    }
+    k->parent_pre_plug(hotplug_dev, dev, errp);
+}
+
+/* populate=off: a function plugged after start completes the group */
+static void vphb_plug(HotplugHandler *hotplug_dev, DeviceState *dev,
+                      Error **errp)
+{
+    SpaprVfioHbState *s = SPAPR_PCI_VFIO_HB(hotplug_dev);
+    SpaprVfioHbClass *k = SPAPR_PCI_VFIO_HB_GET_CLASS(s);
+
+    Error *local_err = NULL;
+
+    k->parent_plug(hotplug_dev, dev, &local_err);
+    if (!local_err && !s->populate && phase_check(PHASE_MACHINE_READY)) {
+        vphb_container_ready(s, &local_err);
+    }
+    error_propagate(errp, local_err);
+}
+
+/* Introspection: read-only QOM properties, for qom-get */
+
+static void vphb_get_group(Object *obj, Visitor *v, const char *name,
+                           void *opaque, Error **errp)
+{
+    uint32_t group = SPAPR_PCI_VFIO_HB(obj)->group;
+
+    visit_type_uint32(v, name, &group, errp);
+}
+
+static void visit_qobject(Visitor *v, const char *name, QObject *obj,
+                          Error **errp)
+{
+    visit_type_any(v, name, &obj, errp);
+    qobject_unref(obj);
+}
+
+static void vphb_get_functions(Object *obj, Visitor *v, const char *name,
+                               void *opaque, Error **errp)
+{
+    SpaprVfioHbState *s = SPAPR_PCI_VFIO_HB(obj);
+    PCIBus *bus = PCI_HOST_BRIDGE(s)->bus;
+    QList *list = qlist_new();
+
+    for (int devfn = 0; bus && devfn < ARRAY_SIZE(bus->devices); devfn++) {
+        PCIDevice *pdev = bus->devices[devfn];
+        VFIODevice *vdev = pdev ? vfio_get_vfio_device(OBJECT(pdev)) : NULL;
+        g_autofree char *path = NULL;
+        QDict *d;
+
+        if (!vdev) {
+            continue;
+        }
+        path = object_get_canonical_path(OBJECT(pdev));
+        d = qdict_new();
+        qdict_put_str(d, "host", vdev->name);
+        qdict_put_int(d, "devfn", devfn);
+        qdict_put_int(d, "slot", PCI_SLOT(devfn));
+        qdict_put_int(d, "function", PCI_FUNC(devfn));
+        qdict_put_bool(d, "express", pci_is_express(pdev));
+        qdict_put_str(d, "qom-path", path);
+        qlist_append(list, d);
+    }
+    visit_qobject(v, name, QOBJECT(list), errp);
+}
+
+static void vphb_get_container(Object *obj, Visitor *v, const char *name,
+                               void *opaque, Error **errp)
+{
+    SpaprPhbState *sphb = SPAPR_PCI_HOST_BRIDGE(obj);
+    VFIOAddressSpace *space;
+    VFIOContainerBase *bc;
+    QList *containers = qlist_new();
+
+    if (!DEVICE(obj)->realized) {
+        visit_qobject(v, name, QOBJECT(containers), errp);
+        return;
+    }
+    space = vfio_get_address_space(&sphb->iommu_as);
+    QLIST_FOREACH(bc, &space->containers, next) {
+        QDict *d = qdict_new();
+        QList *groups = qlist_new();
+        QList *ranges = qlist_new();
+
+        qdict_put_str(d, "backend", container_backend(bc));
+        if (object_dynamic_cast(OBJECT(bc), TYPE_VFIO_IOMMU_LEGACY)) {
+            VFIOContainer *c = VFIO_IOMMU_LEGACY(bc);
+            VFIOGroup *g;
+
+            qdict_put_int(d, "fd", c->fd);
+            QLIST_FOREACH(g, &c->group_list, container_next) {
+                qlist_append_int(groups, g->groupid);
+            }
+        }
+        qdict_put(d, "groups", groups);
+        for (GList *l = bc->iova_ranges; l; l = l->next) {
+            Range *r = l->data;
+            QDict *rd = qdict_new();
+
+            qdict_put_int(rd, "start", range_lob(r));
+            qdict_put_int(rd, "last", range_upb(r));
+            qlist_append(ranges, rd);
+        }
+        qdict_put(d, "iova-ranges", ranges);
+        qdict_put_int(d, "page-sizes", bc->pgsizes);
+        qlist_append(containers, d);
+    }
+    vfio_put_address_space(space);
+    visit_qobject(v, name, QOBJECT(containers), errp);
+}
+
+static void vphb_get_backend(Object *obj, Visitor *v, const char *name,
+                             void *opaque, Error **errp)
+{
+    SpaprPhbState *sphb = SPAPR_PCI_HOST_BRIDGE(obj);
+    g_autofree char *backend = g_strdup("");
+
+    if (DEVICE(obj)->realized) {
+        VFIOAddressSpace *space = vfio_get_address_space(&sphb->iommu_as);
+        VFIOContainerBase *bc = QLIST_FIRST(&space->containers);
+
+        if (bc) {
+            g_free(backend);
+            backend = g_strdup(container_backend(bc));
+        }
+        vfio_put_address_space(space);
+    }
+    visit_type_str(v, name, &backend, errp);
+}
+
+static void vphb_get_windows(Object *obj, Visitor *v, const char *name,
+                             void *opaque, Error **errp)
+{
+    SpaprVfioHbState *s = SPAPR_PCI_VFIO_HB(obj);
+    QList *list = qlist_new();
+
+    for (int i = 0; i < SPAPR_PCI_DMA_MAX_WINDOWS; i++) {
+        SpaprVfioHbWindow *w = &s->windows[i];
+        SpaprTceTable *tcet = w->tcet;
+        g_autofree char *child = NULL;
+        uint64_t in_use = 0;
+        QDict *d;
+
+        if (!tcet) {
+            continue;
+        }
+        for (uint32_t e = 0; e < tcet->nb_table; e++) {
+            in_use += !!(tcet->table[e] & (IOMMU_RO | IOMMU_WO));
+        }
+        child = g_strdup_printf("tce-table-%x", tcet->liobn);
+        d = qdict_new();
+        qdict_put_int(d, "liobn", tcet->liobn);
+        qdict_put_str(d, "qom-child", child);
+        qdict_put_bool(d, "enabled", tcet->nb_table != 0);
+        qdict_put_int(d, "bus-address", tcet->bus_offset);
+        qdict_put_int(d, "size", (uint64_t)tcet->nb_table << tcet->page_shift);
+        qdict_put_int(d, "page-shift", tcet->page_shift);
+        qdict_put_int(d, "entries", tcet->nb_table);
+        qdict_put_int(d, "entries-in-use", in_use);
+        qdict_put_int(d, "host-mappings", g_hash_table_size(w->mapped));
+        qdict_put_int(d, "map-notifications", w->maps);
+        qdict_put_int(d, "unmap-notifications", w->unmaps);
+        qlist_append(list, d);
+    }
+    visit_qobject(v, name, QOBJECT(list), errp);
+}
+
+static const Property vphb_properties[] = {
+    DEFINE_PROP_UINT32("iommu", SpaprVfioHbState, group, GROUP_UNSET),
+    DEFINE_PROP_BOOL("populate", SpaprVfioHbState, populate, true),
+};
+
+static void vphb_class_init(ObjectClass *klass, void *data)
+{
+    DeviceClass *dc = DEVICE_CLASS(klass);
+    HotplugHandlerClass *hc = HOTPLUG_HANDLER_CLASS(klass);
+    SpaprVfioHbClass *k = SPAPR_PCI_VFIO_HB_CLASS(klass);
+
+    dc->desc = "sPAPR PHB owning one host VFIO IOMMU group";
+    device_class_set_props(dc, vphb_properties);
+    device_class_set_parent_realize(dc, vphb_realize, &k->parent_realize);
+    device_class_set_parent_unrealize(dc, vphb_unrealize,
+                                      &k->parent_unrealize);
+    k->parent_pre_plug = hc->pre_plug;
+    hc->pre_plug = vphb_pre_plug;
+    k->parent_plug = hc->plug;
+    hc->plug = vphb_plug;
+
+    object_class_property_add(klass, "group", "uint32", vphb_get_group,
+                              NULL, NULL, NULL);
+    object_class_property_set_description(klass, "group",
+        "The host IOMMU group the PHB owns");
+    object_class_property_add(klass, "functions", "any", vphb_get_functions,
+                              NULL, NULL, NULL);
+    object_class_property_set_description(klass, "functions",
+        "The group's functions on the PHB's bus: host address and devfn");
+    object_class_property_add(klass, "container", "any", vphb_get_container,
+                              NULL, NULL, NULL);
+    object_class_property_set_description(klass, "container",
+        "The VFIO containers of the PHB's DMA address space (one)");
+    object_class_property_add(klass, "backend", "str", vphb_get_backend,
+                              NULL, NULL, NULL);
+    object_class_property_set_description(klass, "backend",
+        "The host IOMMU backend of the container");
+    object_class_property_add(klass, "windows", "any", vphb_get_windows,
+                              NULL, NULL, NULL);
+    object_class_property_set_description(klass, "windows",
+        "The DMA windows and what their TCE updates asked of the host");
+}
+
+static const TypeInfo vphb_info = {
+    .name = TYPE_SPAPR_PCI_VFIO_HB,
+    .parent = TYPE_SPAPR_PCI_HOST_BRIDGE,
+    .instance_size = sizeof(SpaprVfioHbState),
+    .class_size = sizeof(SpaprVfioHbClass),
+    .class_init = vphb_class_init,
+};
+
+static void vphb_register_types(void)
+{
+    type_register_static(&vphb_info);
+}
+
+type_init(vphb_register_types)

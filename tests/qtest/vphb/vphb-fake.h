@@ -1,0 +1,60 @@
+/*
+ * Helpers for qtests that run QEMU on the fake VFIO kernel
+ * (tests/vfio-fake): start QEMU with the fake preloaded, read the
+ * fake's state and drive its faults through its socket, count QEMU's
+ * descriptors, read QOM properties.
+ *
+ * Copyright (c) 2026 qemu-spapr-vphb developers
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#ifndef TESTS_QTEST_VPHB_VPHB_FAKE_H
+#define TESTS_QTEST_VPHB_VPHB_FAKE_H
+
+#include "libqtest.h"
+#include "qobject/qdict.h"
+#include "qobject/qlist.h"
+
+typedef struct VphbFake {
+    QTestState *qts;
+    char *dir;
+    char *sock;
+} VphbFake;
+
+/*
+ * Start QEMU (pseries, -nodefaults) with the fake preloaded and @args
+ * appended.  @iommu: "spapr-tce-v2" or "type1"; @topology: a topology
+ * file's text or NULL for the default topology; @env: extra
+ * "NAME=VALUE" settings for the fake, NULL-terminated, or NULL.
+ */
+void vphb_fake_start(VphbFake *f, const char *iommu, const char *topology,
+                     const char *const *env, const char *args);
+void vphb_fake_stop(VphbFake *f);
+
+/* One request to the fake's state socket; the reply line, no newline. */
+char *vphb_fake_cmd(VphbFake *f, const char *line);
+/* The fake's whole state (see tests/vfio-fake/README.rst). */
+QDict *vphb_fake_state(VphbFake *f);
+/* The entry of state's @list whose integer "id" is @id, or NULL. */
+QDict *vphb_fake_find(QDict *state, const char *list, int64_t id);
+/* How many containers the fake has, and how many fake files are open */
+int vphb_fake_containers(VphbFake *f);
+int vphb_fake_fds(VphbFake *f);
+
+/* Open descriptors of the QEMU process, sockets aside */
+int vphb_qemu_fds(VphbFake *f);
+
+/* qom-get of @prop on @path, as a new reference */
+QObject *vphb_qom_get(QTestState *qts, const char *path, const char *prop);
+
+/*
+ * device_add of @json (a JSON object's members, "driver" included) that
+ * must fail: the error must contain every string of @needles, and QEMU
+ * must be left as it was: no device "bad", no fd, no container.
+ * The device's id must be "bad".
+ */
+void vphb_add_must_fail(VphbFake *f, const char *json,
+                        const char *const *needles);
+
+#endif
