@@ -15,6 +15,9 @@
 # --summary (or PSERIES_NVME_SUMMARY=1): print only "SUMMARY: ..." lines,
 #   for humans and demos.  In TAP mode the same lines appear as "# SUMMARY:".
 # --vfio-fake=LIB: the fake's NVMe through vfio-pci, LIB = libvfio-fake.so.
+# --vphb: with --vfio-fake, PHB 1 is our spapr-pci-vfio-host-bridge owning
+#   the fake NVMe's group (it creates the vfio-pci itself), with its default
+#   settings: on Type1 it places the DDW inside the aperture by itself.
 # --iommu=spapr-tce-v2|type1: the fake host's IOMMU (default spapr-tce-v2).
 #   type1 also sets the PHB's dma64_win_addr to PSERIES_NVME_DMA64_WIN_ADDR
 #   (default 0x4000000000, inside the 39-bit aperture; "qemu" keeps QEMU's
@@ -40,11 +43,12 @@ set -u -o pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 SUMMARY_ONLY=${PSERIES_NVME_SUMMARY:-}
-FAKE_LIB='' IOMMU=spapr-tce-v2 DMA=ddw BAD_OPTION=''
+FAKE_LIB='' IOMMU=spapr-tce-v2 DMA=ddw VPHB='' BAD_OPTION=''
 while [ $# -gt 0 ]; do
     case $1 in
         --summary) SUMMARY_ONLY=1 ;;
         --vfio-fake=*) FAKE_LIB=${1#*=} ;;
+        --vphb) VPHB=1 ;;
         --iommu=*) IOMMU=${1#*=} ;;
         --dma=*) DMA=${1#*=} ;;
         --) shift; break ;;
@@ -94,8 +98,9 @@ secs() { printf '%d.%01d' $(($1 / 1000)) $(($1 % 1000 / 100)); }
 # ---- setup -------------------------------------------------------------
 [ -z "$BAD_OPTION" ] || setup_fail "unknown option '$BAD_OPTION'"
 if [ -z "$QEMU" ] || [ -z "$CACHE" ]; then
-    setup_fail "usage: $0 [--summary] [--vfio-fake=LIB] [--iommu=spapr-tce-v2|type1] [--dma=ddw|32bit] QEMU_BINARY [CACHE_DIR [WORK_DIR]]"
+    setup_fail "usage: $0 [--summary] [--vfio-fake=LIB [--vphb]] [--iommu=spapr-tce-v2|type1] [--dma=ddw|32bit] QEMU_BINARY [CACHE_DIR [WORK_DIR]]"
 fi
+[ -z "$VPHB" ] || [ -n "$FAKE_LIB" ] || setup_fail "--vphb needs --vfio-fake"
 case $IOMMU in spapr-tce-v2|type1) ;; *) setup_fail "--iommu='$IOMMU': spapr-tce-v2 or type1" ;; esac
 case $DMA in ddw|32bit) ;; *) setup_fail "--dma='$DMA': ddw or 32bit" ;; esac
 if [ -n "$FAKE_LIB" ]; then
@@ -265,8 +270,13 @@ QEMU_ARGS=(
     -kernel "$ASSETS/vmlinux" -initrd "$WORK/initrd.gz"
     -append "console=hvc0 panic=1 quiet ${PSERIES_NVME_APPEND:-}"
     -serial "file:$CONSOLE" -monitor none
-    -device spapr-pci-host-bridge,index=1,id=phb1
 )
+FAKE_GROUP=5           # the fake NVMe's IOMMU group
+if [ -n "$VPHB" ]; then
+    QEMU_ARGS+=(-device "spapr-pci-vfio-host-bridge,index=1,id=phb1,iommu=$FAKE_GROUP")
+else
+    QEMU_ARGS+=(-device spapr-pci-host-bridge,index=1,id=phb1)
+fi
 QEMU_ENV=()
 FAKE_STATE=$WORK/fake-state.json
 DDW_WANT=0x800000000000000
@@ -277,10 +287,14 @@ else
     # Stock vfio-pci on an ordinary PHB, the fake kernel preloaded into
     # QEMU only; the fake's state is written to a file when QEMU exits.
     rm -f "$FAKE_STATE"
-    QEMU_ARGS+=(-device "vfio-pci,host=$FAKE_BDF,bus=phb1.0,addr=0x0")
+    [ -n "$VPHB" ] || QEMU_ARGS+=(-device "vfio-pci,host=$FAKE_BDF,bus=phb1.0,addr=0x0")
     QEMU_ENV=(LD_PRELOAD="$FAKE_LIB" VFIO_FAKE_IOMMU="$IOMMU"
               VFIO_FAKE_NVME_BACKING="$DISK" VFIO_FAKE_STATE_FILE="$FAKE_STATE")
-    if [ "$IOMMU" = type1 ] && [ "${PSERIES_NVME_DMA64_WIN_ADDR:-}" != qemu ]; then
+    if [ -n "$VPHB" ] && [ "$IOMMU" = type1 ]; then
+        # the vPHB's own placement: the largest naturally aligned block of
+        # the 39-bit aperture, 2^38 at 2^38 (hw/ppc/vphb, vphb_place_ddw)
+        DDW_WANT=0x4000000000
+    elif [ "$IOMMU" = type1 ] && [ "${PSERIES_NVME_DMA64_WIN_ADDR:-}" != qemu ]; then
         DDW_WANT=${PSERIES_NVME_DMA64_WIN_ADDR:-0x4000000000}
         QEMU_ARGS+=(-global "spapr-pci-host-bridge.dma64_win_addr=$DDW_WANT")
     fi
@@ -485,7 +499,8 @@ while read -r phb win ddw; do
 done < <(sed -n 's/^.*@@PHB@@ //p' "$CONSOLE.txt")
 note "DDW for nvme 0001:00:00.0: ${DDW_ADDR:-none} ${DDW_DESC}"
 if [ -n "$FAKE_LIB" ] && [ -n "${F_DMA_OK:-}" ]; then
-    note "fake: $FAKE_BDF (group $F_GROUP) via stock vfio-pci, $F_TYPE, $F_IRQS interrupts signalled (type at exit: $F_IRQ), $F_RESETS resets"
+    if [ -n "$VPHB" ]; then via="the vPHB (spapr-pci-vfio-host-bridge)"; else via="stock vfio-pci"; fi
+    note "fake: $FAKE_BDF (group $F_GROUP) via $via, $F_TYPE, $F_IRQS interrupts signalled (type at exit: $F_IRQ), $F_RESETS resets"
     note "fake: nvme $F_CMDS commands, $F_ERRORS refused, $F_READ bytes read, $F_WRITTEN written"
     note "fake: DMA $F_DMA_OK ok, $F_FAULTS faults, $F_REFUSED refused, IOVAs $(iovas)"
     note "fake: MAP_DMA $F_MAP_CALLS ($F_MAP_ERRORS failed), UNMAP_DMA $F_UNMAP_CALLS ($F_UNMAP_ERRORS failed)"
