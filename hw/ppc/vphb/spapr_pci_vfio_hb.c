@@ -428,9 +428,20 @@ static void vphb_window_notify(IOMMUNotifier *n, IOMMUTLBEntry *iotlb)
     SpaprVfioHbWindow *w = container_of(n, SpaprVfioHbWindow, n);
 
     if (iotlb->perm != IOMMU_NONE) {
+        bool ram;
+
         w->maps++;
-        g_hash_table_add(w->mapped, g_memdup2(&iotlb->iova,
-                                              sizeof(iotlb->iova)));
+        /*
+         * A guest may point a TCE anywhere (QEMU 10.0's H_PUT_TCE does not
+         * check); VFIO maps only a target that translates to RAM, with the
+         * same function, and otherwise leaves the host as it was.
+         */
+        RCU_READ_LOCK_GUARD();
+        ram = memory_get_xlat_addr(iotlb, NULL, NULL, NULL, NULL, NULL);
+        if (ram) {
+            g_hash_table_add(w->mapped, g_memdup2(&iotlb->iova,
+                                                  sizeof(iotlb->iova)));
+        }
     } else {
         w->unmaps++;
         g_hash_table_remove(w->mapped, &iotlb->iova);
