@@ -7,8 +7,7 @@
 #
 # The real work is in ./configure (unpack, patch, lay our files in,
 # configure QEMU) and in QEMU's own meson/ninja build; docs/devel/build.rst
-# explains it.  The standalone program of the first version builds in
-# build/standalone until the vPHB has moved into QEMU.
+# explains it.
 BUILD ?= build
 MESON = /usr/bin/python3 /usr/bin/meson
 CACHE ?= $(or $(QEMU_VPHB_CACHE),$(or $(XDG_CACHE_HOME),$(HOME)/.cache)/qemu-spapr-vphb)
@@ -32,10 +31,10 @@ QEMU_QTESTS = qos-test migration-test qom-test test-hmp qmp-cmd-test pxe-test \
     pnv-xive2-test test-netfilter test-filter-mirror pnv-spi-seeprom-test \
     cpu-plug-test readconfig-test machine-none-test cdrom-test
 
-.PHONY: all qemu standalone deps check check-qemu check-vphb check-functional \
-        check-standalone demo clean distclean
+.PHONY: all qemu deps check check-qemu check-vphb check-functional \
+        demo clean distclean
 
-all: qemu standalone
+all: qemu
 
 deps:
 	@sh scripts/install-deps.sh
@@ -45,22 +44,15 @@ qemu: deps
 	@./configure --builddir=$(BUILD)
 	ninja -C $(BUILD)/qemu-build
 
-standalone: deps
-	@test -f $(BUILD)/standalone/build.ninja || \
-	    (cd standalone && ./configure --builddir=../$(BUILD)/standalone)
-	ninja -C $(BUILD)/standalone
-
 # Each set writes its own meson-logs/<logbase>.json; .ci/run adds them up.
 QEMU_LOGS = $(BUILD)/qemu-build/meson-logs
-TEST_LOGS = $(QEMU_LOGS)/testlog-vphb.json $(QEMU_LOGS)/testlog-qemu.json \
-    $(BUILD)/standalone/meson-logs/testlog.json
+TEST_LOGS = $(QEMU_LOGS)/testlog-vphb.json $(QEMU_LOGS)/testlog-qemu.json
 
 check: all
 	@rm -f $(TEST_LOGS)
 	@status=0; \
 	$(MAKE) --no-print-directory check-vphb || status=1; \
 	$(MAKE) --no-print-directory check-qemu || status=1; \
-	$(MAKE) --no-print-directory check-standalone || status=1; \
 	python3 scripts/test-summary.py $(TEST_LOGS) || status=1; \
 	exit $$status
 
@@ -79,16 +71,11 @@ check-functional:
 	$(MESON) test -C $(BUILD)/qemu-build --no-rebuild --print-errorlogs \
 	    --logbase testlog-functional --suite vphb-functional --verbose
 
-check-standalone:
-	$(MESON) test -C $(BUILD)/standalone --no-rebuild --print-errorlogs \
-	    --num-processes 2
-
 demo: qemu
 	@sh scripts/demo.sh $(BUILD)
 
 clean:
 	-ninja -C $(BUILD)/qemu-build clean
-	-ninja -C $(BUILD)/standalone clean
 
 distclean:
 	rm -rf $(BUILD)

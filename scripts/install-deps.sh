@@ -18,7 +18,6 @@ PACKAGES="
   python3:
   python3-venv:
   python3-pycotap:
-  python3-kconfiglib:
   dpkg-dev:
   xz-utils:
   ccache:
@@ -29,17 +28,12 @@ PACKAGES="
   libfdt-dev:
   zlib1g-dev:
   libslirp-dev:
-  libjson-glib-dev:
   linux-libc-dev:
-  device-tree-compiler:
   qemu-system-data:
   seabios:
   ipxe-qemu:
   u-boot-qemu:
   kmod:
-  qemu-system-ppc:
-  qemu-system-x86:
-  busybox-static:
   cpio:
   gzip:
 "

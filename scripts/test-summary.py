@@ -3,8 +3,8 @@
 
 Usage: test-summary.py TESTLOG.json [TESTLOG.json...]
 
-One testlog.json per meson build folder (QEMU's, the standalone program's);
-the counts are added up.
+One testlog.json per set of tests (meson's --logbase); the counts are
+added up.
 
 testlog.json holds one JSON object per line, one per test program, with at
 least "name", "result" (OK, FAIL, SKIP, TIMEOUT, EXPECTEDFAIL,
