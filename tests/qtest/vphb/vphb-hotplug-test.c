@@ -1,0 +1,517 @@
+/*
+ * spapr-pci-vfio-host-bridge hot-plug on the fake VFIO kernel, played
+ * from both sides: QMP device_add/device_del for the management, RTAS
+ * and hypercalls through qtest for the guest (what Linux's drmgr and
+ * rpaphp do with a PHB or PCI DRC).
+ *
+ * A whole vPHB is plugged, taken up by the guest (its DRC's fragment
+ * carries the group's functions), used for DMA, and unplugged by the
+ * guest's isolate/unallocate or by a reset: then its group is free again
+ * (no container, no descriptor in the fake or in QEMU) and plugs again.
+ *
+ * Copyright (c) 2026 qemu-spapr-vphb developers
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#include "qemu/osdep.h"
+#include "libqtest.h"
+#include <libfdt.h>
+#include "qemu/bswap.h"
+#include "hw/pci/pci_regs.h"
+#include "qobject/qstring.h"
+#include "vphb-fake.h"
+
+#define VPHB                "spapr-pci-vfio-host-bridge"
+
+/* Guest RAM the test uses for the guest's side */
+#define RTAS_ARGS           0x100000ULL
+#define RTAS_RETS           0x100800ULL
+#define CC_WA               0x110000ULL     /* configure-connector's area */
+#define CC_WA_LEN           4096
+/* the page the edu's DMA lands in */
+#define DMA_PAGE            ((uint64_t)0x200000)
+
+/* PAPR: DRC indexes, sensors, indicators, configure-connector replies */
+#define DRC_PHB(index)      (0x20000000u | (index))
+#define DRC_PCI(index, devfn) (0x40000000u | (index) << 16 | (devfn))
+#define ISOLATION_STATE     9001
+#define ALLOCATION_STATE    9003            /* and DR entity sense */
+#define SENSE_PRESENT       1
+#define SENSE_UNUSABLE      2
+#define CC_NEXT_CHILD       2
+#define CC_NEXT_PROPERTY    3
+#define CC_PREV_PARENT      4
+#define RTAS_NO_INDICATOR   (-3)
+
+/* QEMU's pseries PHB layout (spapr_phb_placement) */
+#define PHB_BUID(index)     ((uint64_t)0x800000020000000ULL + (index))
+#define PHB_LIOBN(index)    (0x80000000u | (index) << 8)
+
+#define H_PUT_TCE           0x20
+#define TCE_RW              ((uint64_t)3)
+
+/* The fake's edu: registers of BAR0 */
+#define EDU_DMA_SRC         0x80
+#define EDU_DMA_DST         0x88
+#define EDU_DMA_COUNT       0x90
+#define EDU_DMA_CMD         0x98
+#define EDU_BUF             0x40000
+#define EDU_DMA_TO_RAM      0x3             /* start, edu -> RAM */
+
+/* RTAS through qtest */
+
+static uint32_t rtas(QTestState *qts, const char *name,
+                     const uint32_t *args, int nargs,
+                     uint32_t *rets, int nret)
+{
+    for (int i = 0; i < nargs; i++) {
+        qtest_writel(qts, RTAS_ARGS + 4 * i, args[i]);
+    }
+    g_assert_cmpint(qtest_rtas_call(qts, name, nargs, RTAS_ARGS, nret,
+                                    RTAS_RETS), ==, 0);
+    for (int i = 0; i < nret; i++) {
+        rets[i] = qtest_readl(qts, RTAS_RETS + 4 * i);
+    }
+    return rets[0];
+}
+
+static uint32_t drc_sense(QTestState *qts, uint32_t drc)
+{
+    uint32_t args[] = { ALLOCATION_STATE, drc };
+    uint32_t rets[2];
+
+    g_assert_cmpint(rtas(qts, "get-sensor-state", args, 2, rets, 2), ==, 0);
+    return rets[1];
+}
+
+static int set_indicator(QTestState *qts, uint32_t type, uint32_t drc,
+                         uint32_t state)
+{
+    uint32_t args[] = { type, drc, state };
+    uint32_t ret;
+
+    return (int32_t)rtas(qts, "set-indicator", args, 3, &ret, 1);
+}
+
+/*
+ * ibm,configure-connector walked to the end, as the guest does after it
+ * unisolates a DRC: the node and properties it hands out, one call each,
+ * rebuilt into a flattened tree whose root holds the fragment's node.
+ */
+static void *configure_connector(QTestState *qts, uint32_t drc)
+{
+    const uint32_t args[] = { (uint32_t)CC_WA, CC_WA >> 32 };
+    size_t size = 256 * 1024;
+    void *fdt = g_malloc0(size);
+    char buf[CC_WA_LEN];
+    int depth = 0, steps = 0;
+    uint32_t ret;
+
+    g_assert_cmpint(fdt_create(fdt, size), ==, 0);
+    g_assert_cmpint(fdt_finish_reservemap(fdt), ==, 0);
+    g_assert_cmpint(fdt_begin_node(fdt, ""), ==, 0);
+    do {
+        uint32_t off, len;
+
+        g_assert_cmpint(++steps, <, 10000);
+        qtest_writel(qts, CC_WA, drc);
+        ret = rtas(qts, "ibm,configure-connector", args, 2, &ret, 1);
+        switch (ret) {
+        case CC_NEXT_CHILD:
+            off = qtest_readl(qts, CC_WA + 8);
+            g_assert_cmpuint(off, <, CC_WA_LEN);
+            qtest_memread(qts, CC_WA + off, buf, CC_WA_LEN - off);
+            buf[CC_WA_LEN - off - 1] = '\0';
+            g_assert_cmpint(fdt_begin_node(fdt, buf), ==, 0);
+            depth++;
+            break;
+        case CC_NEXT_PROPERTY:
+            off = qtest_readl(qts, CC_WA + 8);
+            g_assert_cmpuint(off, <, CC_WA_LEN);
+            qtest_memread(qts, CC_WA + off, buf, CC_WA_LEN - off);
+            buf[CC_WA_LEN - off - 1] = '\0';
+            len = qtest_readl(qts, CC_WA + 12);
+            off = qtest_readl(qts, CC_WA + 16);
+            g_assert_cmpuint(off + len, <=, CC_WA_LEN);
+            {
+                g_autofree uint8_t *val = g_malloc(len + 1);
+
+                qtest_memread(qts, CC_WA + off, val, len);
+                g_assert_cmpint(fdt_property(fdt, buf, val, len), ==, 0);
+            }
+            break;
+        case CC_PREV_PARENT:
+        case 0:                 /* the fragment's own node ends: done */
+            g_assert_cmpint(depth, >, 0);
+            g_assert_cmpint(fdt_end_node(fdt), ==, 0);
+            depth--;
+            break;
+        default:
+            g_error("ibm,configure-connector on DRC 0x%x returned %d", drc,
+                    (int32_t)ret);
+        }
+    } while (ret != 0);
+    g_assert_cmpint(depth, ==, 0);
+    g_assert_cmpint(fdt_end_node(fdt), ==, 0);
+    g_assert_cmpint(fdt_finish(fdt), ==, 0);
+    return fdt;
+}
+
+static uint32_t fdt_cell(const void *fdt, int node, const char *prop,
+                         int i)
+{
+    int len;
+    const fdt32_t *v = fdt_getprop(fdt, node, prop, &len);
+
+    g_assert_nonnull(v);
+    g_assert_cmpint(len, >=, 4 * (i + 1));
+    return fdt32_to_cpu(v[i]);
+}
+
+/*
+ * What Linux does when a PHB's DRC announces a new PHB: make it usable,
+ * unisolate it, fetch its tree.  Returns the PHB's node (the only child
+ * of the returned tree's root).
+ */
+static void *guest_take_phb(QTestState *qts, unsigned index)
+{
+    g_assert_cmpuint(drc_sense(qts, DRC_PHB(index)), ==, SENSE_UNUSABLE);
+    g_assert_cmpint(set_indicator(qts, ALLOCATION_STATE, DRC_PHB(index), 1),
+                    ==, 0);
+    g_assert_cmpuint(drc_sense(qts, DRC_PHB(index)), ==, SENSE_PRESENT);
+    g_assert_cmpint(set_indicator(qts, ISOLATION_STATE, DRC_PHB(index), 1),
+                    ==, 0);
+    return configure_connector(qts, DRC_PHB(index));
+}
+
+/* QMP */
+
+static void plug_vphb(QTestState *qts, const char *id, unsigned index,
+                      unsigned group, bool populate)
+{
+    qtest_qmp_assert_success(qts, "{'execute': 'device_add', 'arguments': "
+                             "{'driver': '" VPHB "', 'id': %s, 'index': %u, "
+                             "'iommu': %u, 'populate': %i}}", id, index,
+                             group, populate);
+}
+
+static void device_del(QTestState *qts, const char *id)
+{
+    qtest_qmp_assert_success(qts, "{'execute': 'device_del', 'arguments': "
+                             "{'id': %s}}", id);
+}
+
+/*
+ * Was DEVICE_DELETED for @id sent?  Events reach the test before the
+ * reply of whatever caused them, so a round trip first collects them;
+ * the vPHB's functions send theirs too (with no "device").
+ */
+static bool deleted(QTestState *qts, const char *id)
+{
+    bool found = false;
+    QDict *ev;
+
+    qtest_qmp_assert_success(qts, "{'execute': 'query-status'}");
+    while ((ev = qtest_qmp_event_ref(qts, "DEVICE_DELETED"))) {
+        QDict *data = qdict_get_qdict(ev, "data");
+
+        found |= qdict_haskey(data, "device") &&
+                 !strcmp(qdict_get_str(data, "device"), id);
+        qobject_unref(ev);
+    }
+    return found;
+}
+
+/*
+ * Wait for DEVICE_DELETED of @id.  QEMU finalizes an unplugged device,
+ * which sends the event, in an RCU callback once the memory regions let
+ * go of it: after the command that unplugged it has returned.
+ */
+static void wait_deleted(QTestState *qts, const char *id)
+{
+    gint64 deadline = g_get_monotonic_time() + 10 * G_USEC_PER_SEC;
+
+    while (!deleted(qts, id)) {
+        if (g_get_monotonic_time() > deadline) {
+            g_error("no DEVICE_DELETED for '%s'", id);
+        }
+        g_usleep(1000);
+    }
+}
+
+static bool device_exists(QTestState *qts, const char *id)
+{
+    g_autofree char *path = g_strdup_printf("/machine/peripheral/%s", id);
+    QDict *rsp = qtest_qmp(qts, "{'execute': 'qom-list', 'arguments': "
+                           "{'path': %s}}", path);
+    bool exists = qdict_haskey(rsp, "return");
+
+    qobject_unref(rsp);
+    return exists;
+}
+
+/* qom-get of a vPHB's "functions", as "host@devfn" words */
+static char *functions_of(QTestState *qts, const char *id)
+{
+    g_autofree char *path = g_strdup_printf("/machine/peripheral/%s", id);
+    QObject *obj = vphb_qom_get(qts, path, "functions");
+    GString *s = g_string_new(NULL);
+    const QListEntry *e;
+
+    QLIST_FOREACH_ENTRY(qobject_to(QList, obj), e) {
+        QDict *fn = qobject_to(QDict, qlist_entry_obj(e));
+
+        g_string_append_printf(s, "%s%s@%" PRId64, s->len ? " " : "",
+                               qdict_get_str(fn, "host"),
+                               qdict_get_int(fn, "devfn"));
+    }
+    qobject_unref(obj);
+    return g_string_free(s, false);
+}
+
+/* The fake: is group @group open, and in which container (-1: none)? */
+static int group_container(VphbFake *f, int group, bool *open)
+{
+    QDict *state = vphb_fake_state(f);
+    QDict *g = vphb_fake_find(state, "groups", group);
+    int container = -1;
+
+    g_assert_nonnull(g);
+    *open = qdict_get_bool(g, "open");
+    if (qdict_haskey(g, "container") &&
+        qobject_type(qdict_get(g, "container")) == QTYPE_QNUM) {
+        container = qdict_get_int(g, "container");
+    }
+    qobject_unref(state);
+    return container;
+}
+
+/* What the process holds, to compare before and after */
+typedef struct Held {
+    int qemu_fds;
+    int fake_fds;
+    int containers;
+} Held;
+
+static Held held(VphbFake *f)
+{
+    return (Held) {
+        .qemu_fds = vphb_qemu_fds(f),
+        .fake_fds = vphb_fake_fds(f),
+        .containers = vphb_fake_containers(f),
+    };
+}
+
+static void assert_held(VphbFake *f, Held want)
+{
+    Held now = held(f);
+
+    g_assert_cmpint(now.containers, ==, want.containers);
+    g_assert_cmpint(now.fake_fds, ==, want.fake_fds);
+    g_assert_cmpint(now.qemu_fds, ==, want.qemu_fds);
+}
+
+/*
+ * device_del of a vPHB the guest holds: nothing happens until the guest
+ * isolates and unallocates its DRC, then it is gone with its group.
+ */
+static void unplug_by_guest(VphbFake *f, const char *id, unsigned index,
+                            unsigned group)
+{
+    bool open;
+
+    device_del(f->qts, id);
+    g_assert_false(deleted(f->qts, id));
+    g_assert_cmpuint(drc_sense(f->qts, DRC_PHB(index)), ==, SENSE_PRESENT);
+    /* a configured PHB cannot be made unusable before it is isolated */
+    g_assert_cmpint(set_indicator(f->qts, ALLOCATION_STATE, DRC_PHB(index),
+                                  0), ==, RTAS_NO_INDICATOR);
+    g_assert_cmpint(set_indicator(f->qts, ISOLATION_STATE, DRC_PHB(index), 0),
+                    ==, 0);
+    g_assert_false(deleted(f->qts, id));
+    g_assert_true(device_exists(f->qts, id));
+    g_assert_cmpint(set_indicator(f->qts, ALLOCATION_STATE, DRC_PHB(index),
+                                  0), ==, 0);
+    g_assert_false(device_exists(f->qts, id));
+    wait_deleted(f->qts, id);
+    g_assert_false(device_exists(f->qts, id));
+    g_assert_cmpuint(drc_sense(f->qts, DRC_PHB(index)), ==, SENSE_UNUSABLE);
+    g_assert_cmpint(group_container(f, group, &open), ==, -1);
+    g_assert_false(open);
+}
+
+/* The guest's view of a function: config space and BAR0 */
+
+static uint32_t cfg_read(QTestState *qts, unsigned index, int devfn, int reg,
+                         int size)
+{
+    uint32_t args[] = { devfn << 8 | reg, PHB_BUID(index) >> 32,
+                        (uint32_t)PHB_BUID(index), size };
+    uint32_t rets[2];
+
+    g_assert_cmpint(rtas(qts, "ibm,read-pci-config", args, 4, rets, 2), ==,
+                    0);
+    return rets[1];
+}
+
+static void cfg_write(QTestState *qts, unsigned index, int devfn, int reg,
+                      int size, uint32_t val)
+{
+    uint32_t args[] = { devfn << 8 | reg, PHB_BUID(index) >> 32,
+                        (uint32_t)PHB_BUID(index), size, val };
+    uint32_t ret;
+
+    g_assert_cmpint(rtas(qts, "ibm,write-pci-config", args, 5, &ret, 1), ==,
+                    0);
+}
+
+/*
+ * Where the guest reaches PCI address @pci of the PHB's 32-bit window:
+ * from the "ranges" of the PHB node it was given (7 cells per range).
+ */
+static uint64_t mem32_cpu(const void *fdt, int phb, uint32_t pci)
+{
+    int len;
+    const fdt32_t *r = fdt_getprop(fdt, phb, "ranges", &len);
+
+    g_assert_nonnull(r);
+    for (int i = 0; i + 7 <= len / 4; i += 7) {
+        uint32_t space = fdt32_to_cpu(r[i]) >> 24 & 3;
+        uint64_t bus = (uint64_t)fdt32_to_cpu(r[i + 1]) << 32 |
+                       fdt32_to_cpu(r[i + 2]);
+        uint64_t cpu = (uint64_t)fdt32_to_cpu(r[i + 3]) << 32 |
+                       fdt32_to_cpu(r[i + 4]);
+        uint64_t size = (uint64_t)fdt32_to_cpu(r[i + 5]) << 32 |
+                        fdt32_to_cpu(r[i + 6]);
+
+        if (space == 2 && pci >= bus && pci - bus < size) {
+            return cpu + (pci - bus);
+        }
+    }
+    g_error("no 32-bit memory range holds 0x%x", pci);
+}
+
+/* PCI is little-endian, qtest writes in the guest's (big-endian) order */
+static void mmio_writeq(QTestState *qts, uint64_t addr, uint64_t val)
+{
+    qtest_writeq(qts, addr, bswap64(val));
+}
+
+/*
+ * The guest uses function @devfn of vPHB @index: BAR0 in the window,
+ * memory and bus mastering on, a TCE of its default window on a page of
+ * RAM, and the edu's DMA through it lands in that page.
+ */
+static void guest_dma(QTestState *qts, const void *fdt, unsigned index,
+                      int devfn, uint64_t pattern)
+{
+    const uint32_t bar = 0x80000000;
+    const uint64_t ioba = 0x5000;
+    uint64_t bar0 = mem32_cpu(fdt, fdt_first_subnode(fdt, 0), bar);
+    g_auto(GStrv) r = NULL;
+    uint64_t v;
+
+    g_assert_cmphex(cfg_read(qts, index, devfn, PCI_VENDOR_ID, 2), ==,
+                    0x1234);
+    cfg_write(qts, index, devfn, PCI_BASE_ADDRESS_0, 4, bar);
+    cfg_write(qts, index, devfn, PCI_COMMAND, 2,
+              PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
+    qtest_memset(qts, DMA_PAGE, 0, 0x1000);
+    r = qtest_raw_cmd(qts, "hcall 0x%x 0x%x 0x%" PRIx64 " 0x%" PRIx64,
+                      H_PUT_TCE, PHB_LIOBN(index), ioba,
+                      DMA_PAGE | TCE_RW);
+    g_assert_cmpstr(r[0], ==, "OK");
+    g_assert_cmpstr(r[1], ==, "0");
+
+    mmio_writeq(qts, bar0 + EDU_BUF, pattern);
+    mmio_writeq(qts, bar0 + EDU_DMA_SRC, EDU_BUF);
+    mmio_writeq(qts, bar0 + EDU_DMA_DST, ioba + 0x18);
+    mmio_writeq(qts, bar0 + EDU_DMA_COUNT, 8);
+    mmio_writeq(qts, bar0 + EDU_DMA_CMD, EDU_DMA_TO_RAM);
+    qtest_memread(qts, DMA_PAGE + 0x18, &v, sizeof(v));
+    g_assert_cmphex(le64_to_cpu(v), ==, pattern);
+}
+
+/* 1. and 2.: plug, the guest's view, unplug */
+
+/*
+ * Group 3 is cold-plugged so that the fake already runs (it starts at
+ * QEMU's first VFIO access, and keeps descriptors of its own from then
+ * on): what a hot-plug adds is then all that an unplug must take away.
+ */
+#define COLD_VPHB           "-device " VPHB ",id=vphb3,index=3,iommu=3"
+
+static void test_plug_unplug(void)
+{
+    VphbFake f;
+    g_autofree void *fdt = NULL;
+    g_autofree char *fns = NULL;
+    g_autofree char *want_name = NULL;
+    Held before;
+    int phb, node, n = 0;
+    bool open;
+
+    vphb_fake_start(&f, "spapr-tce-v2", NULL, NULL, COLD_VPHB);
+    before = held(&f);
+    g_assert_cmpint(before.containers, ==, 1);
+    g_assert_cmpint(group_container(&f, 2, &open), ==, -1);
+
+    plug_vphb(f.qts, "vphb1", 1, 2, true);
+    g_assert_cmpint(vphb_fake_containers(&f), ==, 2);
+    g_assert_cmpint(group_container(&f, 2, &open), >=, 0);
+    g_assert_true(open);
+    fns = functions_of(f.qts, "vphb1");
+    g_assert_cmpstr(fns, ==, "0000:02:00.0@0 0000:02:00.1@1");
+
+    /* the guest learns it through the PHB's DRC */
+    fdt = guest_take_phb(f.qts, 1);
+    phb = fdt_first_subnode(fdt, 0);
+    want_name = g_strdup_printf("pci@%" PRIx64, PHB_BUID(1));
+    g_assert_cmpstr(fdt_get_name(fdt, phb, NULL), ==, want_name);
+    g_assert_cmphex(fdt_cell(fdt, phb, "ibm,my-drc-index", 0), ==,
+                    DRC_PHB(1));
+    g_assert_cmpuint(fdt_cell(fdt, phb, "ibm,pci-config-space-type", 0), ==,
+                     1);
+    /* the group's two functions, slot 0, each PCIe */
+    fdt_for_each_subnode(node, fdt, phb) {
+        if (!fdt_getprop(fdt, node, "vendor-id", NULL)) {
+            continue;
+        }
+        g_assert_cmphex(fdt_cell(fdt, node, "vendor-id", 0), ==, 0x1234);
+        g_assert_cmphex(fdt_cell(fdt, node, "device-id", 0), ==, 0x11e8);
+        g_assert_cmphex(fdt_cell(fdt, node, "reg", 0), ==, n << 8);
+        g_assert_cmpuint(fdt_cell(fdt, node, "ibm,pci-config-space-type", 0),
+                         ==, 1);
+        n++;
+    }
+    g_assert_cmpint(n, ==, 2);
+    g_assert_cmpuint(drc_sense(f.qts, DRC_PHB(1)), ==, SENSE_PRESENT);
+    guest_dma(f.qts, fdt, 1, 1, 0x1122334455667788ULL);
+
+    unplug_by_guest(&f, "vphb1", 1, 2);
+    assert_held(&f, before);
+
+    /* the same group again, at another index; a reset ends the unplug */
+    plug_vphb(f.qts, "vphb2", 2, 2, true);
+    g_clear_pointer(&fdt, g_free);
+    fdt = guest_take_phb(f.qts, 2);
+    guest_dma(f.qts, fdt, 2, 0, 0x0102030405060708ULL);
+    device_del(f.qts, "vphb2");
+    g_assert_false(deleted(f.qts, "vphb2"));
+    qtest_system_reset(f.qts);
+    wait_deleted(f.qts, "vphb2");
+    assert_held(&f, before);
+
+    /* and at the first index again */
+    plug_vphb(f.qts, "vphb1", 1, 2, true);
+    g_assert_cmpint(vphb_fake_containers(&f), ==, 2);
+    vphb_fake_stop(&f);
+}
+
+int main(int argc, char **argv)
+{
+    g_test_init(&argc, &argv, NULL);
+    qtest_add_func("/vphb/hotplug/plug-unplug", test_plug_unplug);
+    return g_test_run();
+}
