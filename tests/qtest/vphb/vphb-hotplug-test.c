@@ -25,6 +25,7 @@
 #include "qemu/cutils.h"
 #include "hw/pci/pci_regs.h"
 #include "qobject/qstring.h"
+#include <glib/gstdio.h>
 #include "vphb-fake.h"
 
 #define VPHB                "spapr-pci-vfio-host-bridge"
@@ -217,41 +218,65 @@ static void device_del(QTestState *qts, const char *id)
 }
 
 /*
- * Was DEVICE_DELETED for @id sent?  Events reach the test before the
- * reply of whatever caused them, so a round trip first collects them;
- * the vPHB's functions send theirs too (with no "device").
+ * Add the ids of the DEVICE_DELETED events sent so far to @ids.  Events
+ * reach the test before the reply of whatever caused them, so a round
+ * trip first collects them; the vPHB's functions, DRCs and TCE tables
+ * send theirs too (with no "device").
  */
-static bool deleted(QTestState *qts, const char *id)
+static void collect_deleted(QTestState *qts, GHashTable *ids)
 {
-    bool found = false;
     QDict *ev;
 
     qtest_qmp_assert_success(qts, "{'execute': 'query-status'}");
     while ((ev = qtest_qmp_event_ref(qts, "DEVICE_DELETED"))) {
         QDict *data = qdict_get_qdict(ev, "data");
 
-        found |= qdict_haskey(data, "device") &&
-                 !strcmp(qdict_get_str(data, "device"), id);
+        if (qdict_haskey(data, "device")) {
+            g_hash_table_add(ids, g_strdup(qdict_get_str(data, "device")));
+        }
         qobject_unref(ev);
     }
-    return found;
+}
+
+/* Was DEVICE_DELETED for @id sent?  (Other devices' events are dropped.) */
+static bool deleted(QTestState *qts, const char *id)
+{
+    g_autoptr(GHashTable) ids = g_hash_table_new_full(g_str_hash,
+                                                      g_str_equal, g_free,
+                                                      NULL);
+
+    collect_deleted(qts, ids);
+    return g_hash_table_contains(ids, id);
 }
 
 /*
- * Wait for DEVICE_DELETED of @id.  QEMU finalizes an unplugged device,
- * which sends the event, in an RCU callback once the memory regions let
- * go of it: after the command that unplugged it has returned.
+ * Wait for DEVICE_DELETED of each of @ids.  QEMU finalizes an unplugged
+ * device, which sends the event, in an RCU callback once the memory
+ * regions let go of it: after the command that unplugged it has returned.
  */
-static void wait_deleted(QTestState *qts, const char *id)
+static void wait_all_deleted(QTestState *qts, const char *const *ids)
 {
+    g_autoptr(GHashTable) seen = g_hash_table_new_full(g_str_hash,
+                                                       g_str_equal, g_free,
+                                                       NULL);
     gint64 deadline = g_get_monotonic_time() + 10 * G_USEC_PER_SEC;
 
-    while (!deleted(qts, id)) {
-        if (g_get_monotonic_time() > deadline) {
-            g_error("no DEVICE_DELETED for '%s'", id);
+    for (int i = 0; ids[i]; i++) {
+        while (collect_deleted(qts, seen),
+               !g_hash_table_contains(seen, ids[i])) {
+            if (g_get_monotonic_time() > deadline) {
+                g_error("no DEVICE_DELETED for '%s'", ids[i]);
+            }
+            g_usleep(1000);
         }
-        g_usleep(1000);
     }
+}
+
+static void wait_deleted(QTestState *qts, const char *id)
+{
+    const char *ids[] = { id, NULL };
+
+    wait_all_deleted(qts, ids);
 }
 
 static bool device_exists(QTestState *qts, const char *id)
@@ -413,16 +438,17 @@ static void mmio_writeq(QTestState *qts, uint64_t addr, uint64_t val)
 }
 
 /*
- * The guest uses function @devfn of vPHB @index: BAR0 in the window,
+ * The guest uses function @devfn of vPHB @index, whose node in @fdt is
+ * @phb: BAR0 in the window,
  * memory and bus mastering on, a TCE of its default window on a page of
  * RAM, and the edu's DMA through it lands in that page.
  */
-static void guest_dma(QTestState *qts, const void *fdt, unsigned index,
-                      int devfn, uint64_t pattern)
+static void guest_dma(QTestState *qts, const void *fdt, int phb,
+                      unsigned index, int devfn, uint64_t pattern)
 {
     const uint32_t bar = 0x80000000;
     const uint64_t ioba = 0x5000;
-    uint64_t bar0 = mem32_cpu(fdt, fdt_first_subnode(fdt, 0), bar);
+    uint64_t bar0 = mem32_cpu(fdt, phb, bar);
     g_auto(GStrv) r = NULL;
     uint64_t v;
 
@@ -501,7 +527,7 @@ static void test_plug_unplug(void)
     }
     g_assert_cmpint(n, ==, 2);
     g_assert_cmpuint(drc_sense(f.qts, DRC_PHB(1)), ==, SENSE_PRESENT);
-    guest_dma(f.qts, fdt, 1, 1, 0x1122334455667788ULL);
+    guest_dma(f.qts, fdt, phb, 1, 1, 0x1122334455667788ULL);
 
     unplug_by_guest(&f, "vphb1", 1, 2);
     assert_held(&f, before);
@@ -510,7 +536,8 @@ static void test_plug_unplug(void)
     plug_vphb(f.qts, "vphb2", 2, 2, true);
     g_clear_pointer(&fdt, g_free);
     fdt = guest_take_phb(f.qts, 2);
-    guest_dma(f.qts, fdt, 2, 0, 0x0102030405060708ULL);
+    guest_dma(f.qts, fdt, fdt_first_subnode(fdt, 0), 2, 0,
+              0x0102030405060708ULL);
     device_del(f.qts, "vphb2");
     g_assert_false(deleted(f.qts, "vphb2"));
     qtest_system_reset(f.qts);
@@ -584,7 +611,8 @@ static void test_cycles(void)
 
         plug_vphb(f.qts, "vphb1", 1, 1, true);
         fdt = guest_take_phb(f.qts, 1);
-        guest_dma(f.qts, fdt, 1, 0, 0xc0ffee0000000000ULL | i);
+        guest_dma(f.qts, fdt, fdt_first_subnode(fdt, 0), 1, 0,
+                  0xc0ffee0000000000ULL | i);
         device_del(f.qts, "vphb1");
         guest_release(f.qts, DRC_PHB(1), true);
         wait_deleted(f.qts, "vphb1");
@@ -606,10 +634,226 @@ static void test_cycles(void)
     vphb_fake_stop(&f);
 }
 
+/* 4. populate=off: the user plugs the group's functions */
+
+/* The machine's tree as dumpdtb writes it (built at the last reset) */
+static void *dumpdtb(VphbFake *f)
+{
+    g_autofree char *path = g_build_filename(f->dir, "machine.dtb", NULL);
+    char *fdt;
+
+    qtest_qmp_assert_success(f->qts, "{'execute': 'dumpdtb', 'arguments': "
+                             "{'filename': %s}}", path);
+    g_assert_true(g_file_get_contents(path, &fdt, NULL, NULL));
+    g_unlink(path);
+    g_assert_cmpint(fdt_check_header(fdt), ==, 0);
+    return fdt;
+}
+
+/*
+ * QEMU started with @args must exit with an error that contains every
+ * string of @needles (the fake without its state socket: QEMU never
+ * gets far enough for the test to ask it anything).
+ */
+static void start_must_fail(const char *args, const char *const *needles)
+{
+    g_autofree char *cmd = g_strdup_printf(
+        "exec env -u VFIO_FAKE_STATE_SOCKET LD_PRELOAD=%s timeout 30 %s "
+        "-machine pseries -nodefaults -display none -monitor none -S %s",
+        g_getenv("VFIO_FAKE_LIB"), g_getenv("QTEST_QEMU_BINARY"), args);
+    const char *argv[] = { "/bin/sh", "-c", cmd, NULL };
+    g_autofree char *err = NULL;
+    int status;
+
+    g_assert_true(g_spawn_sync(NULL, (char **)argv, NULL,
+                               G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL, NULL,
+                               &err, &status, NULL));
+    g_assert_true(WIFEXITED(status));
+    g_assert_cmpint(WEXITSTATUS(status), ==, 1);
+    for (int i = 0; needles[i]; i++) {
+        if (!strstr(err, needles[i])) {
+            g_error("'%s' does not say '%s'", err, needles[i]);
+        }
+    }
+}
+
+static void plug_function(QTestState *qts, const char *id, const char *host,
+                          const char *bus, const char *addr)
+{
+    qtest_qmp_assert_success(qts, "{'execute': 'device_add', 'arguments': "
+                             "{'driver': 'vfio-pci', 'id': %s, 'host': %s, "
+                             "'bus': %s, 'addr': %s, 'multifunction': true}}",
+                             id, host, bus, addr);
+}
+
+/*
+ * Group 2's two functions placed by the user in slot 3 of a populate=off
+ * vPHB: on the command line, then unplugged and plugged again with
+ * device_del and device_add, the guest taking each through its PCI DRC.
+ */
+#define VPHB2_OFF  "-device " VPHB ",id=vphb2,index=2,iommu=2,populate=off "
+
+static void test_populate_off(void)
+{
+    static const char *const other_group[] = {
+        "'vphb2' (index 2)", "group 2", "vfio-pci 'bad'", "0000:01:00.0",
+        "of group 1", NULL };
+    static const char *const emulated[] = {
+        "'vphb2' (index 2)", "group 2", "e1000 'bad'", NULL };
+    static const char *const twice[] = {
+        "'vphb2' (index 2)", "group 2", "0000:02:00.1", "already on the PHB",
+        NULL };
+    static const char *const fns_ids[] = { "fn0", "fn1", NULL };
+    const uint32_t fn0 = DRC_PCI(2, 3 << 3), fn1 = DRC_PCI(2, 3 << 3 | 1);
+    g_autofree char *fns = NULL;
+    g_autofree void *dtb = NULL;
+    g_autofree void *frag = NULL;
+    g_autofree char *phb_path = g_strdup_printf("/pci@%" PRIx64, PHB_BUID(2));
+    VphbFake f;
+    Held before;
+    bool open;
+    int node;
+
+    vphb_fake_start(&f, "spapr-tce-v2", NULL, NULL, VPHB2_OFF
+                    "-device vfio-pci,id=fn1,host=0000:02:00.1,bus=vphb2.0,"
+                    "addr=3.1 "
+                    "-device vfio-pci,id=fn0,host=0000:02:00.0,bus=vphb2.0,"
+                    "addr=3.0,multifunction=on");
+    fns = functions_of(f.qts, "vphb2");
+    g_assert_cmpstr(fns, ==, "0000:02:00.0@24 0000:02:00.1@25");
+    g_assert_cmpint(group_container(&f, 2, &open), >=, 0);
+    g_assert_cmpint(vphb_fake_containers(&f), ==, 1);
+
+    /* nothing else, populate or not */
+    vphb_add_must_fail(&f, "\"driver\": \"vfio-pci\", \"id\": \"bad\", "
+                       "\"host\": \"0000:01:00.0\", \"bus\": \"vphb2.0\", "
+                       "\"addr\": \"5\"", other_group);
+    vphb_add_must_fail(&f, "\"driver\": \"e1000\", \"id\": \"bad\", "
+                       "\"bus\": \"vphb2.0\", \"addr\": \"5\"", emulated);
+    vphb_add_must_fail(&f, "\"driver\": \"vfio-pci\", \"id\": \"bad\", "
+                       "\"host\": \"0000:02:00.1\", \"bus\": \"vphb2.0\", "
+                       "\"addr\": \"5\"", twice);
+
+    /* the functions leave through their DRCs: function 0 takes the slot */
+    device_del(f.qts, "fn0");
+    g_assert_true(device_exists(f.qts, "fn1"));
+    guest_release(f.qts, fn1, false);
+    g_assert_true(device_exists(f.qts, "fn0"));
+    guest_release(f.qts, fn0, false);
+    wait_all_deleted(f.qts, fns_ids);
+    g_assert_cmpint(group_container(&f, 2, &open), ==, -1);
+    g_assert_false(open);
+    before = held(&f);
+    g_assert_cmpint(before.containers, ==, 0);
+
+    /* and come back with device_add, function 0 last as spapr wants */
+    plug_function(f.qts, "fn1", "0000:02:00.1", "vphb2.0", "3.1");
+    plug_function(f.qts, "fn0", "0000:02:00.0", "vphb2.0", "3.0");
+    g_free(fns);
+    fns = functions_of(f.qts, "vphb2");
+    g_assert_cmpstr(fns, ==, "0000:02:00.0@24 0000:02:00.1@25");
+    g_assert_cmpint(group_container(&f, 2, &open), >=, 0);
+    g_assert_cmpuint(drc_sense(f.qts, fn0), ==, SENSE_PRESENT);
+    g_assert_cmpint(set_indicator(f.qts, ISOLATION_STATE, fn0, 1), ==, 0);
+    frag = configure_connector(f.qts, fn0);
+    node = fdt_first_subnode(frag, 0);
+    g_assert_cmphex(fdt_cell(frag, node, "reg", 0), ==, (3 << 3) << 8);
+    g_assert_cmphex(fdt_cell(frag, node, "vendor-id", 0), ==, 0x1234);
+    g_assert_cmpuint(fdt_cell(frag, node, "ibm,pci-config-space-type", 0),
+                     ==, 1);
+    dtb = dumpdtb(&f);
+    guest_dma(f.qts, dtb, fdt_path_offset(dtb, phb_path), 2, 3 << 3,
+              0x5555aaaa5555aaaaULL);
+
+    device_del(f.qts, "fn0");
+    guest_release(f.qts, fn0, false);
+    guest_release(f.qts, fn1, false);
+    wait_all_deleted(f.qts, fns_ids);
+    assert_held(&f, before);
+    vphb_fake_stop(&f);
+}
+
+/* A hot-plugged populate=off vPHB takes the functions plugged after it */
+static void test_populate_off_hotplug(void)
+{
+    g_autofree char *fns = NULL;
+    VphbFake f;
+    Held before;
+    bool open;
+
+    vphb_fake_start(&f, "spapr-tce-v2", NULL, NULL, COLD_VPHB);
+    before = held(&f);
+    plug_vphb(f.qts, "vphb1", 1, 1, false);
+    g_assert_cmpint(vphb_fake_containers(&f), ==, 1);
+    plug_function(f.qts, "fn", "0000:01:00.0", "vphb1.0", "4");
+    fns = functions_of(f.qts, "vphb1");
+    g_assert_cmpstr(fns, ==, "0000:01:00.0@32");
+    g_assert_cmpint(group_container(&f, 1, &open), >=, 0);
+    /* the guest never took the PHB: it goes at once, function and all */
+    device_del(f.qts, "vphb1");
+    wait_deleted(f.qts, "vphb1");
+    assert_held(&f, before);
+    vphb_fake_stop(&f);
+}
+
+/* Without all of its group's functions, populate=off stops QEMU */
+static void test_populate_off_missing(void)
+{
+    static const char *const missing[] = {
+        "'vphb2' (index 2)", "group 2", "function 0000:02:00.1 is missing",
+        NULL };
+
+    start_must_fail(VPHB2_OFF "-device vfio-pci,host=0000:02:00.0,"
+                    "bus=vphb2.0,addr=3.0,multifunction=on", missing);
+}
+
+/* 5. What libvirt writes */
+
+/*
+ * libvirt gives each group a PHB "pci.N" and plugs the group's devices on
+ * "pci.N.0" itself; with populate=off the vPHB takes them where libvirt
+ * puts them.
+ */
+static void test_libvirt(void)
+{
+    static const char *const populated[] = {
+        "'pci.1' (index 1)", "group 1", "0000:01:00.0", "already on the PHB",
+        "populate=on", NULL };
+    g_autofree char *fns = NULL;
+    VphbFake f;
+
+    vphb_fake_start(&f, "spapr-tce-v2", NULL, NULL,
+                    "-device '{\"driver\":\"" VPHB "\",\"index\":1,"
+                    "\"id\":\"pci.1\",\"iommu\":1,\"populate\":false}' "
+                    "-device '{\"driver\":\"vfio-pci\","
+                    "\"host\":\"0000:01:00.0\",\"bus\":\"pci.1.0\","
+                    "\"addr\":\"0x1\"}'");
+    fns = functions_of(f.qts, "pci.1");
+    g_assert_cmpstr(fns, ==, "0000:01:00.0@8");
+    g_assert_cmpint(vphb_fake_containers(&f), ==, 1);
+    vphb_fake_stop(&f);
+
+    /*
+     * libvirt's own line, where the PHB populates too: the function is
+     * there twice, and the error says what to do
+     */
+    start_must_fail("-device '{\"driver\":\"" VPHB "\",\"index\":1,"
+                    "\"id\":\"pci.1\",\"iommu\":1}' "
+                    "-device '{\"driver\":\"vfio-pci\","
+                    "\"host\":\"0000:01:00.0\",\"bus\":\"pci.1.0\","
+                    "\"addr\":\"0x1\"}'", populated);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
     qtest_add_func("/vphb/hotplug/plug-unplug", test_plug_unplug);
     qtest_add_func("/vphb/hotplug/cycles", test_cycles);
+    qtest_add_func("/vphb/hotplug/populate-off", test_populate_off);
+    qtest_add_func("/vphb/hotplug/populate-off/hotplug",
+                   test_populate_off_hotplug);
+    qtest_add_func("/vphb/hotplug/populate-off/missing",
+                   test_populate_off_missing);
+    qtest_add_func("/vphb/hotplug/libvirt", test_libvirt);
     return g_test_run();
 }
