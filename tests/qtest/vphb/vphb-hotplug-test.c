@@ -11,7 +11,7 @@
  * A hundred cycles leak neither descriptors nor memory.  With
  * populate=off the vPHB takes only the functions of its group that the
  * user plugs, on the command line or with device_add, and QEMU refuses
- * to start when one is missing.
+ * to start when one is missing; libvirt's command line needs it.
  *
  * Copyright (c) 2026 qemu-spapr-vphb developers
  *
