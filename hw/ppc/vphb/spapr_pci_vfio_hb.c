@@ -566,25 +566,30 @@ static bool vphb_create_functions(SpaprVfioHbState *s, const char *who,
     return true;
 }
 
+/* Is host function @host on the PHB's bus? */
+static bool vphb_has_function(SpaprVfioHbState *s, const char *host)
+{
+    PCIBus *bus = PCI_HOST_BRIDGE(s)->bus;
+
+    for (int devfn = 0; devfn < ARRAY_SIZE(bus->devices); devfn++) {
+        VFIODevice *vdev = bus->devices[devfn] ?
+            vfio_get_vfio_device(OBJECT(bus->devices[devfn])) : NULL;
+
+        if (vdev && !strcmp(vdev->name, host)) {
+            return true;
+        }
+    }
+    return false;
+}
+
 /* populate=off: every function of the group must be there at start */
 static void vphb_machine_done(Notifier *n, void *opaque)
 {
     SpaprVfioHbState *s = container_of(n, SpaprVfioHbState, machine_done);
-    PCIBus *bus = PCI_HOST_BRIDGE(s)->bus;
     Error *err = NULL;
 
     for (unsigned i = 0; i < s->nr_funcs; i++) {
-        bool found = false;
-
-        for (int devfn = 0; devfn < ARRAY_SIZE(bus->devices); devfn++) {
-            VFIODevice *vdev = bus->devices[devfn] ?
-                vfio_get_vfio_device(OBJECT(bus->devices[devfn])) : NULL;
-
-            if (vdev && !strcmp(vdev->name, s->funcs[i].host)) {
-                found = true;
-            }
-        }
-        if (!found) {
+        if (!vphb_has_function(s, s->funcs[i].host)) {
             g_autofree char *who = vphb_name(s);
 
             error_setg(&err, "%s: host IOMMU group %u: function %s is missing",
@@ -727,6 +732,21 @@ static void vphb_pre_plug(HotplugHandler *hotplug_dev, DeviceState *dev,
         error_append_hint(errp, "Assign group %d with a PHB of its own: "
                           "-device %s,index=N,iommu=%d.\n", group,
                           TYPE_SPAPR_PCI_VFIO_HB, group);
+        return;
+    }
+    /*
+     * VFIO would refuse it too ("device is already attached"), but not
+     * say why: with populate=on, the usual case is a user (libvirt) that
+     * plugs the group's functions itself, which needs populate=off.
+     */
+    if (vphb_has_function(s, host)) {
+        error_setg(errp, "%s: host IOMMU group %u: function %s is already on "
+                   "the PHB's bus%s, it cannot take %s", who, s->group, host,
+                   s->populate ? " (populate=on put it there)" : "", what);
+        if (s->populate) {
+            error_append_hint(errp, "To plug the group's functions yourself, "
+                              "set populate=off on the PHB.\n");
+        }
         return;
     }
     k->parent_pre_plug(hotplug_dev, dev, errp);
