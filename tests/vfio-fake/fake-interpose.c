@@ -32,6 +32,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,6 +46,22 @@
 
 FakeKernel *fake;
 GRecMutex fake_lock;
+
+/*
+ * The process the fake was started in.  A child forked from it shares
+ * nothing with the fake but copies of its memory and descriptors: any
+ * thread may have held fake_lock at fork(), the state thread is gone,
+ * and the kernel objects being faked are the parent's.  So from fork()
+ * on the child's interposers all go straight to libc (detached), and
+ * only the owner tears the fake down at exit.
+ */
+static pid_t fake_owner;
+static volatile bool fake_detached;
+
+static void fake_atfork_child(void)
+{
+    fake_detached = true;
+}
 
 /*
  * glibc's fortified entry points, which its headers declare only with
@@ -94,7 +111,8 @@ int fake_real_close(int fd)
 
 static void fake_shutdown(void)
 {
-    if (fake) {
+    /* a forked child inherits this handler, not the fake it removes */
+    if (fake && getpid() == fake_owner) {
         fake_state_stop();
         fake_sysfs_remove(fake);
     }
@@ -114,9 +132,12 @@ static FakeKernel *fake_start(void)
         abort();
     }
     fake = k;
+    fake_owner = getpid();
+    pthread_atfork(NULL, NULL, fake_atfork_child);
     g_rec_mutex_unlock(&fake_lock);
     if (fake_state_serve(&err) < 0) {
         fprintf(stderr, "vfio-fake: %s\n", err->message);
+        fake_sysfs_remove(k);   /* the one thing abort() would leave */
         abort();
     }
     atexit(fake_shutdown);
@@ -124,11 +145,14 @@ static FakeKernel *fake_start(void)
     return k;
 }
 
-/* The fake, started if need be. */
+/* The fake, started if need be; NULL in a forked child. */
 static FakeKernel *fake_get(void)
 {
     static gsize started;
 
+    if (fake_detached) {
+        return NULL;
+    }
     if (g_once_init_enter(&started)) {
         fake_start();
         g_once_init_leave(&started, 1);
@@ -456,7 +480,7 @@ static FakeHandle *handle_lock(int fd)
 {
     FakeHandle *h;
 
-    if (!fake) {
+    if (!fake || fake_detached) {
         return NULL;
     }
     g_rec_mutex_lock(&fake_lock);

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 #include "fake.h"
@@ -306,10 +307,45 @@ static gpointer server_thread(gpointer opaque)
     }
 }
 
+/*
+ * Make way for binding @addr: 0 once nothing is there (a socket left by
+ * a process that died is removed), -EADDRINUSE if a live process serves
+ * it (a preloaded descendant of the fake's process must not steal its
+ * parent's socket), -EEXIST if it is no socket at all.
+ */
+static int socket_in_use(const struct sockaddr_un *addr)
+{
+    struct stat st;
+    int fd, ret;
+
+    if (lstat(addr->sun_path, &st) < 0) {
+        return 0;
+    }
+    if (!S_ISSOCK(st.st_mode)) {
+        return -EEXIST;
+    }
+    fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+        return -errno;
+    }
+    ret = connect(fd, (const struct sockaddr *)addr, sizeof(*addr)) < 0 ?
+          -errno : 0;
+    fake_real_close(fd);
+    if (!ret) {
+        return -EADDRINUSE;
+    }
+    if (ret != -ECONNREFUSED) {
+        return ret;
+    }
+    unlink(addr->sun_path);     /* refused: nobody listens, it is stale */
+    return 0;
+}
+
 int fake_state_serve(GError **errp)
 {
     const char *path = g_getenv("VFIO_FAKE_STATE_SOCKET");
     struct sockaddr_un addr = { .sun_family = AF_UNIX };
+    int ret;
 
     if (!path || !*path) {
         return 0;
@@ -320,8 +356,17 @@ int fake_state_serve(GError **errp)
         return -ENAMETOOLONG;
     }
     strcpy(addr.sun_path, path);
+    ret = socket_in_use(&addr);
+    if (ret) {
+        g_set_error(errp, G_FILE_ERROR, g_file_error_from_errno(-ret),
+                    "state socket %s: %s", path,
+                    ret == -EADDRINUSE ? "another process serves it (a "
+                    "preloaded child of the fake's process?)"
+                    : ret == -EEXIST ? "exists and is no socket"
+                    : g_strerror(-ret));
+        return ret;
+    }
     listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    unlink(path);
     if (listen_fd < 0 ||
         bind(listen_fd, (struct sockaddr *)&addr, sizeof(addr)) < 0 ||
         listen(listen_fd, 4) < 0) {

@@ -20,6 +20,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <glib/gstdio.h>
 #include "test-vfio-fake-util.h"
@@ -384,6 +385,56 @@ static void test_fd_hygiene(void)
     g_assert_cmpint(test_state_u64(NULL, "fds"), ==, 0);
 }
 
+/* A forked child neither uses nor tears down its parent's fake. */
+static void test_fork(void)
+{
+    struct stat st;
+    TestGroup t;
+    int status;
+    pid_t pid;
+
+    test_group_up(&t, 1, test_iommu_type);
+    fflush(stdout);             /* or the child's exit() repeats it */
+    pid = fork();
+    g_assert_cmpint(pid, >=, 0);
+    if (!pid) {
+        /* to libc the container is the plain eventfd it is */
+        exit(ioctl(t.container, VFIO_GET_API_VERSION) == -1 &&
+             errno == ENOTTY ? 0 : 1);
+    }
+    g_assert_cmpint(waitpid(pid, &status, 0), ==, pid);
+    g_assert_true(WIFEXITED(status));
+    g_assert_cmpint(WEXITSTATUS(status), ==, 0);
+    /* the child's exit() left the tree, the socket and the files alone */
+    g_assert_cmpint(stat("/sys/bus/pci/devices/0000:01:00.0", &st), ==, 0);
+    g_assert_cmpint(ioctl(t.container, VFIO_GET_API_VERSION), ==,
+                    VFIO_API_VERSION);
+    g_assert_cmpint(test_state_u64(NULL, "fds"), ==, 2);
+    test_group_down(&t);
+}
+
+/*
+ * A preloaded program this one runs (LD_PRELOAD and the socket path are
+ * in its environment) starts a fake of its own when it touches VFIO; it
+ * must fail rather than take the state socket over.
+ */
+static void test_descendant(void)
+{
+    char *argv[] = { (char *)"/bin/sh", (char *)"-c",
+                     (char *)"test -e /dev/vfio/vfio", NULL };
+    g_autofree char *ping = NULL;
+    g_autofree char *err = NULL;
+    g_autoptr(GError) error = NULL;
+    int status;
+
+    g_assert_true(g_spawn_sync(NULL, argv, NULL, G_SPAWN_DEFAULT, NULL,
+                               NULL, NULL, &err, &status, &error));
+    g_assert_false(WIFEXITED(status) && !WEXITSTATUS(status));
+    g_assert_nonnull(strstr(err, "another process serves it"));
+    ping = test_state_command("ping");
+    g_assert_cmpstr(ping, ==, "ok");
+}
+
 /*
  * Faults: the "faults" run has VFIO_FAKE_EACCES=3, VFIO_FAKE_FROZEN=2,
  * VFIO_FAKE_MEMLOCK=2 MiB, VFIO_FAKE_MAP_FAIL=1:12.
@@ -533,6 +584,8 @@ int main(int argc, char **argv)
                         test_device_conventional);
         g_test_add_func("/vfio-fake/interrupts", test_interrupts);
         g_test_add_func("/vfio-fake/fd-hygiene", test_fd_hygiene);
+        g_test_add_func("/vfio-fake/fork", test_fork);
+        g_test_add_func("/vfio-fake/descendant", test_descendant);
         if (!strcmp(run, "type1")) {
             test_type1_register();
         } else {
