@@ -306,6 +306,10 @@ static void test_interrupts(void)
 {
     struct vfio_irq_info irq = { .argsz = sizeof(irq) };
     int efd = eventfd(0, EFD_CLOEXEC);
+    int err_efd = eventfd(0, EFD_CLOEXEC);
+    g_autofree char *file_name = NULL;
+    int file = g_file_open_tmp("vfio-fake-irq-XXXXXX", &file_name, NULL);
+    struct stat st;
     TestGroup t;
 
     test_device_up(&t, 1, test_iommu_type, "0000:01:00.0");
@@ -362,7 +366,29 @@ static void test_interrupts(void)
     test_bar0_write32(t.device, EDU_REG_IRQ_RAISE, 1);
     g_assert_true(test_eventfd_fired(efd));
     g_assert_cmpint(test_state_u64("0000:01:00.0", "irqs"), ==, 5);
+
+    /* turning MSI off leaves the error interrupt's trigger alone */
+    g_assert_cmpint(set_eventfd(t.device, VFIO_PCI_ERR_IRQ_INDEX, err_efd),
+                    ==, 0);
+    g_assert_cmpint(set_none(t.device, VFIO_PCI_MSI_IRQ_INDEX,
+                             VFIO_IRQ_SET_ACTION_TRIGGER, 0), ==, 0);
+    g_assert_cmpint(set_none(t.device, VFIO_PCI_ERR_IRQ_INDEX,
+                             VFIO_IRQ_SET_ACTION_TRIGGER, 1), ==, 0);
+    g_assert_true(test_eventfd_fired(err_efd));
+
+    /* a trigger must be an eventfd: signalling would write into a file */
+    g_assert_cmpint(file, >=, 0);
+    g_unlink(file_name);
+    g_assert_cmpint(set_eventfd(t.device, VFIO_PCI_MSI_IRQ_INDEX, file), ==,
+                    -EINVAL);
+    g_assert_cmpint(set_eventfd(t.device, VFIO_PCI_INTX_IRQ_INDEX, file),
+                    ==, -EINVAL);
+    test_bar0_write32(t.device, EDU_REG_IRQ_RAISE, 1);
+    g_assert_cmpint(fstat(file, &st), ==, 0);
+    g_assert_cmpint(st.st_size, ==, 0);
     test_group_down(&t);
+    close(file);
+    close(err_efd);
     close(efd);
 }
 
