@@ -244,6 +244,34 @@ static void test_spapr_eeh(void)
     test_group_down(&t);
 }
 
+/* EEH acts on every group of the container, not on the first only. */
+static void test_spapr_eeh_groups(void)
+{
+    struct vfio_eeh_pe_op op = { .argsz = sizeof(op) };
+    int g3 = open("/dev/vfio/3", O_RDWR | O_CLOEXEC);
+    g_autofree char *thaw = NULL;
+    TestGroup t;
+
+    test_group_up(&t, 1, VFIO_SPAPR_TCE_v2_IOMMU);
+    g_assert_cmpint(g3, >=, 0);
+    g_assert_cmpint(IOC(g3, VFIO_GROUP_SET_CONTAINER, &t.container), ==, 0);
+    op.op = VFIO_EEH_PE_INJECT_ERR;
+    g_assert_cmpint(IOC(t.container, VFIO_EEH_PE_OP, &op), ==, 0);
+    /* group 1 thawed behind EEH's back: group 3 is still stopped */
+    thaw = test_state_command("thaw 1");
+    g_assert_cmpstr(thaw, ==, "ok");
+    op.op = VFIO_EEH_PE_GET_STATE;
+    g_assert_cmpint(ioctl(t.container, VFIO_EEH_PE_OP, &op), ==,
+                    VFIO_EEH_PE_STATE_STOPPED);
+    op.op = VFIO_EEH_PE_UNFREEZE_IO;
+    g_assert_cmpint(IOC(t.container, VFIO_EEH_PE_OP, &op), ==, 0);
+    op.op = VFIO_EEH_PE_GET_STATE;
+    g_assert_cmpint(ioctl(t.container, VFIO_EEH_PE_OP, &op), ==,
+                    VFIO_EEH_PE_STATE_NORMAL);
+    close(g3);
+    test_group_down(&t);
+}
+
 /* v1: one group per container, ENABLE charges the 32-bit window. */
 static void test_spapr_v1(void)
 {
@@ -276,5 +304,6 @@ void test_spapr_register(void)
     g_test_add_func("/vfio-fake/spapr/windows", test_spapr_windows);
     g_test_add_func("/vfio-fake/spapr/dma", test_spapr_dma);
     g_test_add_func("/vfio-fake/spapr/eeh", test_spapr_eeh);
+    g_test_add_func("/vfio-fake/spapr/eeh-groups", test_spapr_eeh_groups);
     g_test_add_func("/vfio-fake/spapr/v1", test_spapr_v1);
 }
