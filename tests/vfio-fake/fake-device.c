@@ -22,6 +22,9 @@
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE             /* memfd_create() */
+#endif
 #include <errno.h>
 #include <string.h>
 #include <sys/mman.h>

@@ -178,7 +178,7 @@ static int group_set_container(FakeGroup *g, const int *arg)
     if (g->container) {
         return -EINVAL;
     }
-    h = g_hash_table_lookup(fake->fds, GINT_TO_POINTER(*arg));
+    h = fake_handle_find(*arg);
     if (!h || h->kind != FAKE_HANDLE_CONTAINER) {
         return -EINVAL;         /* not a container (kernels without iommufd) */
     }

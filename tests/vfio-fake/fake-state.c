@@ -10,6 +10,9 @@
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE             /* accept4() */
+#endif
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>

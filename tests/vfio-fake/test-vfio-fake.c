@@ -11,6 +11,9 @@
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE             /* close_range() */
+#endif
 #include <dirent.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -20,6 +23,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <glib/gstdio.h>
@@ -411,6 +415,41 @@ static void test_fd_hygiene(void)
     g_assert_cmpint(test_state_u64(NULL, "fds"), ==, 0);
 }
 
+/* A fake file's number, once another file has it, is no fake file. */
+static void test_fd_reuse(void)
+{
+    int efd = eventfd(0, EFD_CLOEXEC);
+    int c;
+
+    /* dup2() and dup3() onto a fake file close it */
+    c = open("/dev/vfio/vfio", O_RDWR | O_CLOEXEC);
+    g_assert_cmpint(c, >=, 0);
+    g_assert_cmpint(dup2(efd, c), ==, c);
+    g_assert_cmpint(test_state_u64(NULL, "fds"), ==, 0);
+    g_assert_cmpint(IOC(c, VFIO_GET_API_VERSION, NULL), ==, -ENOTTY);
+    close(c);
+    c = open("/dev/vfio/vfio", O_RDWR | O_CLOEXEC);
+    g_assert_cmpint(dup3(efd, c, O_CLOEXEC), ==, c);
+    g_assert_cmpint(test_state_u64(NULL, "fds"), ==, 0);
+    close(c);
+
+    /* so does close_range(), unless it only sets close-on-exec */
+    c = open("/dev/vfio/vfio", O_RDWR | O_CLOEXEC);
+    g_assert_cmpint(close_range(c, c, CLOSE_RANGE_CLOEXEC), ==, 0);
+    g_assert_cmpint(test_state_u64(NULL, "fds"), ==, 1);
+    g_assert_cmpint(close_range(c, c, 0), ==, 0);
+    g_assert_cmpint(test_state_u64(NULL, "fds"), ==, 0);
+
+    /* closed where the fake cannot see it, the number then reused */
+    c = open("/dev/vfio/vfio", O_RDWR | O_CLOEXEC);
+    g_assert_cmpint(syscall(SYS_close, c), ==, 0);
+    g_assert_cmpint(fcntl(efd, F_DUPFD_CLOEXEC, c), ==, c);
+    g_assert_cmpint(IOC(c, VFIO_GET_API_VERSION, NULL), ==, -ENOTTY);
+    g_assert_cmpint(test_state_u64(NULL, "fds"), ==, 0);
+    close(c);
+    close(efd);
+}
+
 /* A forked child neither uses nor tears down its parent's fake. */
 static void test_fork(void)
 {
@@ -424,7 +463,7 @@ static void test_fork(void)
     pid = fork();
     g_assert_cmpint(pid, >=, 0);
     if (!pid) {
-        /* to libc the container is the plain eventfd it is */
+        /* to libc the container is the plain memfd it is */
         exit(ioctl(t.container, VFIO_GET_API_VERSION) == -1 &&
              errno == ENOTTY ? 0 : 1);
     }
@@ -610,6 +649,7 @@ int main(int argc, char **argv)
                         test_device_conventional);
         g_test_add_func("/vfio-fake/interrupts", test_interrupts);
         g_test_add_func("/vfio-fake/fd-hygiene", test_fd_hygiene);
+        g_test_add_func("/vfio-fake/fd-reuse", test_fd_reuse);
         g_test_add_func("/vfio-fake/fork", test_fork);
         g_test_add_func("/vfio-fake/descendant", test_descendant);
         if (!strcmp(run, "type1")) {
