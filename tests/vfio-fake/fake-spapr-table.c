@@ -140,19 +140,59 @@ uint64_t fake_tce_xchg(FakeTceTable *t, uint64_t entry, uint64_t tce)
     return old;
 }
 
+/*
+ * Entries [first, last], inclusive, that g_tree_search() looks for; the
+ * callback notes which entry matched, as the search returns its TCE.
+ */
+typedef struct EntryRange {
+    uint64_t first, last;
+    uint64_t match;
+} EntryRange;
+
+static gint entry_vs_range(gconstpointer key, gconstpointer opaque)
+{
+    uint64_t e = GPOINTER_TO_SIZE(key);
+    EntryRange *r = (EntryRange *)opaque;
+
+    if (r->last < e) {
+        return -1;
+    }
+    if (r->first > e) {
+        return 1;
+    }
+    r->match = e;
+    return 0;
+}
+
+/*
+ * Append the entries in use in [first, last] to @keys in order.  A
+ * search finds the entry of the range nearest the tree's root; those
+ * below and above it are in its two subtrees, found the same way, so
+ * the recursion is no deeper than the tree.
+ */
+static void collect_used(FakeTceTable *t, uint64_t first, uint64_t last,
+                         GArray *keys)
+{
+    EntryRange r = { .first = first, .last = last };
+
+    if (first > last || !g_tree_search(t->tces, entry_vs_range, &r)) {
+        return;
+    }
+    if (r.match > first) {
+        collect_used(t, first, r.match - 1, keys);
+    }
+    g_array_append_val(keys, r.match);
+    if (r.match < last) {
+        collect_used(t, r.match + 1, last, keys);
+    }
+}
+
 GArray *fake_tce_used(FakeTceTable *t, uint64_t entry, uint64_t pages)
 {
     GArray *keys = g_array_new(FALSE, FALSE, sizeof(uint64_t));
-    GTreeNode *n;
 
-    if (!pages) {
-        return keys;
-    }
-    for (n = g_tree_lower_bound(t->tces, GSIZE_TO_POINTER(entry));
-         n && GPOINTER_TO_SIZE(g_tree_node_key(n)) - entry < pages;
-         n = g_tree_node_next(n)) {
-        uint64_t e = GPOINTER_TO_SIZE(g_tree_node_key(n));
-        g_array_append_val(keys, e);
+    if (pages) {
+        collect_used(t, entry, entry + pages - 1, keys);
     }
     return keys;
 }
@@ -175,35 +215,49 @@ static void state_run(GString *out, uint64_t iova, uint64_t size,
                            perm & FAKE_PERM_WRITE ? "w" : "");
 }
 
+/* The run of TCEs fake_tce_state() is building. */
+typedef struct TceRun {
+    FakeTceTable *t;
+    GString *out;
+    uint64_t iova, size, ua;
+    unsigned perm;
+} TceRun;
+
+static void run_flush(TceRun *run)
+{
+    if (run->size) {
+        state_run(run->out, run->iova, run->size, run->ua, run->perm);
+    }
+}
+
+static gboolean run_add(gpointer key, gpointer value, gpointer opaque)
+{
+    TceRun *run = opaque;
+    uint64_t psize = 1ULL << run->t->page_shift;
+    uint64_t iova = GPOINTER_TO_SIZE(key) << run->t->page_shift;
+    uint64_t tce = GPOINTER_TO_SIZE(value);
+    uint64_t ua = tce & ~fake_tce_page_mask(run->t);
+    unsigned perm = tce & FAKE_PERM_RW;
+
+    if (run->size && run->iova + run->size == iova &&
+        run->ua + run->size == ua && run->perm == perm) {
+        run->size += psize;
+        return FALSE;
+    }
+    run_flush(run);
+    run->iova = iova;
+    run->size = psize;
+    run->ua = ua;
+    run->perm = perm;
+    return FALSE;
+}
+
 void fake_tce_state(FakeTceTable *t, GString *out)
 {
-    uint64_t psize = 1ULL << t->page_shift;
-    uint64_t iova = 0, size = 0, ua = 0;
-    unsigned perm = 0;
-    GTreeNode *n;
+    TceRun run = { .t = t, .out = out };
 
-    for (n = g_tree_node_first(t->tces); n; n = g_tree_node_next(n)) {
-        uint64_t e_iova = GPOINTER_TO_SIZE(g_tree_node_key(n)) << t->page_shift;
-        uint64_t tce = GPOINTER_TO_SIZE(g_tree_node_value(n));
-        uint64_t e_ua = tce & ~fake_tce_page_mask(t);
-        unsigned e_perm = tce & FAKE_PERM_RW;
-
-        if (size && iova + size == e_iova && ua + size == e_ua &&
-            perm == e_perm) {
-            size += psize;
-            continue;
-        }
-        if (size) {
-            state_run(out, iova, size, ua, perm);
-        }
-        iova = e_iova;
-        size = psize;
-        ua = e_ua;
-        perm = e_perm;
-    }
-    if (size) {
-        state_run(out, iova, size, ua, perm);
-    }
+    g_tree_foreach(t->tces, run_add, &run);     /* in entry order */
+    run_flush(&run);
 }
 
 /* Preregistration -------------------------------------------------------- */

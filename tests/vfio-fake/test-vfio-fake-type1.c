@@ -155,6 +155,18 @@ static void test_type1_v1(void)
     size = 0x1000;
     g_assert_cmpint(unmap(t.container, 0x10000, &size, 0), ==, 0);
     g_assert_cmphex(size, ==, 0x4000);
+    /* a range starting inside a mapping unmaps nothing */
+    g_assert_cmpint(map(t.container, 0x10000, mem, 0x4000, RW), ==, 0);
+    g_assert_cmpint(map(t.container, 0x20000, mem, 0x1000, RW), ==, 0);
+    g_assert_cmpint(map(t.container, 0x30000, mem, 0x2000, RW), ==, 0);
+    size = 0x30000;
+    g_assert_cmpint(unmap(t.container, 0x11000, &size, 0), ==, 0);
+    g_assert_cmphex(size, ==, 0);
+    /* every mapping starting inside goes, the last one whole */
+    size = 0x21000;
+    g_assert_cmpint(unmap(t.container, 0x10000, &size, 0), ==, 0);
+    g_assert_cmphex(size, ==, 0x7000);
+    g_assert_cmpint(test_state_u64(NULL, "locked-bytes"), ==, 0);
     test_group_down(&t);
     munmap(mem, MEM_SIZE);
 }
