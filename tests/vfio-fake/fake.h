@@ -304,8 +304,9 @@ bool fake_group_has_node(FakeGroup *g);
 bool fake_device_is_vfio(FakeDevice *d);
 /*
  * Device DMA at @iova through the group's container: @to_memory writes
- * @buf to memory, else reads memory into it.  All or nothing; a fault is
- * counted in d->dma_faults and nothing is written.
+ * @buf to memory, else reads memory into it.  A fault is counted in
+ * d->dma_faults, never a crash: a translation fault writes nothing; a
+ * mapped page found gone or read-only stops the copy there.
  */
 bool fake_dma_rw(FakeDevice *d, uint64_t iova, void *buf, uint64_t len,
                  bool to_memory);
