@@ -93,7 +93,7 @@ static void test_type1_rules(void)
 
     test_group_up(&t, 1, VFIO_TYPE1v2_IOMMU);
     g_assert_cmpint(map(t.container, 0x100000, mem, 0x4000, RW), ==, 0);
-    g_assert_cmpint(test_state_u64(NULL, "locked-bytes"), ==, 0x4000);
+    g_assert_cmpint(test_state_u64("locked-bytes"), ==, 0x4000);
     /* overlaps, in whole or part, are refused */
     g_assert_cmpint(map(t.container, 0x100000, mem, 0x4000, RW), ==,
                     -EEXIST);
@@ -137,8 +137,8 @@ static void test_type1_rules(void)
     g_assert_cmpint(unmap(t.container, 0, &size, VFIO_DMA_UNMAP_FLAG_ALL),
                     ==, 0);
     g_assert_cmphex(size, ==, 0x2000);
-    g_assert_cmpint(test_state_u64(NULL, "locked-bytes"), ==, 0);
-    g_assert_cmpint(test_state_u64(NULL, "map-calls"), ==, 13);
+    g_assert_cmpint(test_state_u64("locked-bytes"), ==, 0);
+    g_assert_cmpint(test_state_u64("containers/*/map-calls"), ==, 13);
     test_group_down(&t);
     munmap(mem, MEM_SIZE);
 }
@@ -166,7 +166,7 @@ static void test_type1_v1(void)
     size = 0x21000;
     g_assert_cmpint(unmap(t.container, 0x10000, &size, 0), ==, 0);
     g_assert_cmphex(size, ==, 0x7000);
-    g_assert_cmpint(test_state_u64(NULL, "locked-bytes"), ==, 0);
+    g_assert_cmpint(test_state_u64("locked-bytes"), ==, 0);
     test_group_down(&t);
     munmap(mem, MEM_SIZE);
 }
@@ -186,8 +186,8 @@ static void test_type1_dma(void)
     /* past the mapping: fault, nothing written */
     test_edu_dma(t.device, 0x4000fffc, 8, true);
     g_assert_cmpuint(mem[0xfffc], ==, 0);
-    g_assert_cmpint(test_state_u64("0000:01:00.0", "dma-faults"), ==, 1);
-    g_assert_cmpint(test_state_u64("0000:01:00.0", "dma-ok"), ==, 1);
+    g_assert_cmpint(test_device_u64("0000:01:00.0", "dma-faults"), ==, 1);
+    g_assert_cmpint(test_device_u64("0000:01:00.0", "dma-ok"), ==, 1);
     test_group_down(&t);
     munmap(mem, MEM_SIZE);
 }
@@ -206,8 +206,8 @@ static void test_type1_dma_gone(void)
 
     test_device_up(&t, 1, VFIO_TYPE1v2_IOMMU, "0000:01:00.0");
     /* the counters live as long as the process */
-    faults = test_state_u64("0000:01:00.0", "dma-faults");
-    ok = test_state_u64("0000:01:00.0", "dma-ok");
+    faults = test_device_u64("0000:01:00.0", "dma-faults");
+    ok = test_device_u64("0000:01:00.0", "dma-ok");
     g_assert_cmpint(map(t.container, 0x40000000, mem, 4 * page, RW), ==, 0);
     test_enable_master(t.device);
     test_bar0_write64(t.device, EDU_BUF, pattern);
@@ -217,14 +217,14 @@ static void test_type1_dma_gone(void)
     test_edu_dma(t.device, 0x40000000 + page, 8, false);
     test_edu_dma(t.device, 0x40000000 + 2 * page, 8, true);
     g_assert_cmpuint(mem[2 * page], ==, 0);
-    g_assert_cmpint(test_state_u64("0000:01:00.0", "dma-faults"), ==,
+    g_assert_cmpint(test_device_u64("0000:01:00.0", "dma-faults"), ==,
                     faults + 3);
-    g_assert_cmpint(test_state_u64("0000:01:00.0", "dma-ok"), ==, ok);
+    g_assert_cmpint(test_device_u64("0000:01:00.0", "dma-ok"), ==, ok);
     /* what is still there works as before */
     test_edu_dma(t.device, 0x40000000 + 3 * page, 8, true);
     g_assert_cmpmem(mem + 3 * page, 8, &pattern, 8);
     test_edu_dma(t.device, 0x40000000 + 2 * page, 8, false);
-    g_assert_cmpint(test_state_u64("0000:01:00.0", "dma-ok"), ==, ok + 2);
+    g_assert_cmpint(test_device_u64("0000:01:00.0", "dma-ok"), ==, ok + 2);
     test_group_down(&t);
     munmap(mem, 4 * page);
 }
