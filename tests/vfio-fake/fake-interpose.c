@@ -107,6 +107,13 @@ int fake_real_close(int fd)
     return real_close(fd);
 }
 
+void *fake_real_mmap(void *addr, size_t len, int prot, int flags, int fd,
+                     off_t off)
+{
+    REAL(mmap);
+    return real_mmap(addr, len, prot, flags, fd, off);
+}
+
 /* Start-up and shutdown ------------------------------------------------- */
 
 static void fake_shutdown(void)
@@ -205,8 +212,10 @@ static int open_fake_file(const char *path, int flags)
     if (!strcmp(rest, "vfio")) {
         ret = fake_container_open(cloexec);
     } else {
+        /* the node is named by the plain number: "01" is no group */
         id = strtol(rest, &end, 10);
-        g = (*rest && !*end) ? fake_group_find(id) : NULL;
+        g = (g_ascii_isdigit(*rest) && !*end &&
+             (*rest != '0' || !rest[1])) ? fake_group_find(id) : NULL;
         ret = g && fake_group_has_node(g) ? fake_group_open(g, cloexec)
                                           : -ENOENT;
     }

@@ -107,6 +107,9 @@ int fake_irq_get_info(FakeDevice *d, struct vfio_irq_info *info)
     if (info->argsz < minsz || info->index >= VFIO_PCI_NUM_IRQS) {
         return -EINVAL;
     }
+    if (info->index == VFIO_PCI_ERR_IRQ_INDEX && !d->pcie) {
+        return -EINVAL;         /* AER exists on PCIe functions only */
+    }
     info->flags = VFIO_IRQ_INFO_EVENTFD;
     info->count = irq_count(d, info->index);
     if (info->index == VFIO_PCI_INTX_IRQ_INDEX) {
@@ -356,14 +359,18 @@ int fake_irq_set(FakeDevice *d, struct vfio_irq_set *set)
     default:
         return -EINVAL;
     }
-    if (action != VFIO_IRQ_SET_ACTION_MASK &&
-        action != VFIO_IRQ_SET_ACTION_UNMASK &&
-        action != VFIO_IRQ_SET_ACTION_TRIGGER) {
-        return -EINVAL;
-    }
     if (size && (!set->count ||
                  set->argsz - minsz < (uint64_t)set->count * size)) {
         return -EINVAL;
+    }
+    /*
+     * The header is valid; the kernel then looks for a handler of the
+     * one action asked, and has none for several at once: ENOTTY.
+     */
+    if (action != VFIO_IRQ_SET_ACTION_MASK &&
+        action != VFIO_IRQ_SET_ACTION_UNMASK &&
+        action != VFIO_IRQ_SET_ACTION_TRIGGER) {
+        return -ENOTTY;
     }
     switch (set->index) {
     case VFIO_PCI_INTX_IRQ_INDEX:

@@ -14,6 +14,8 @@
 #define _GNU_SOURCE             /* accept4() */
 #endif
 #include <errno.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -348,6 +350,7 @@ int fake_state_serve(GError **errp)
 {
     const char *path = g_getenv("VFIO_FAKE_STATE_SOCKET");
     struct sockaddr_un addr = { .sun_family = AF_UNIX };
+    sigset_t all, old;
     int ret;
 
     if (!path || !*path) {
@@ -378,8 +381,17 @@ int fake_state_serve(GError **errp)
         return -errno;
     }
     socket_path = g_strdup(path);
+    /*
+     * The thread starts with the signal mask of the thread creating it,
+     * which is QEMU's: block everything while it is created, so that no
+     * signal QEMU expects in its own threads (SIGIO, SIG_IPI, ...) is
+     * delivered to ours, whose syscalls they would only interrupt.
+     */
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
     server = g_thread_new("vfio-fake-state", server_thread,
                           GINT_TO_POINTER(listen_fd));
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
     return 0;
 }
 

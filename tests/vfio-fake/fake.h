@@ -267,6 +267,8 @@ int fake_handle_new(FakeHandleKind kind, void *obj, bool cloexec);
 FakeHandle *fake_handle_find(int fd);
 /* The libc functions we override, as libc has them. */
 int fake_real_close(int fd);
+void *fake_real_mmap(void *addr, size_t len, int prot, int flags, int fd,
+                     off_t off);
 void fake_log(const char *fmt, ...) G_GNUC_PRINTF(1, 2);
 
 /* fake-config.c --------------------------------------------------------- */

@@ -49,6 +49,11 @@ static void test_paths(void)
     g_assert_cmpint(errno, ==, ENOENT);
     g_assert_cmpint(open("/dev/vfio/99", O_RDWR), ==, -1);
     g_assert_cmpint(errno, ==, ENOENT);
+    /* nodes are named by the plain number */
+    g_assert_cmpint(open("/dev/vfio/01", O_RDWR), ==, -1);
+    g_assert_cmpint(errno, ==, ENOENT);
+    g_assert_cmpint(open("/dev/vfio/+1", O_RDWR), ==, -1);
+    g_assert_cmpint(errno, ==, ENOENT);
     g_assert_cmpint(stat("/dev/vfio/vfio", &st), ==, 0);
     g_assert_cmpint(access("/dev/vfio/1", F_OK), ==, 0);
 
@@ -274,6 +279,10 @@ static void test_device_conventional(void)
     irq.index = VFIO_PCI_MSIX_IRQ_INDEX;
     g_assert_cmpint(IOC(t.device, VFIO_DEVICE_GET_IRQ_INFO, &irq), ==, 0);
     g_assert_cmpuint(irq.count, ==, 0);
+    /* no AER on a conventional function: no error interrupt index */
+    irq.index = VFIO_PCI_ERR_IRQ_INDEX;
+    g_assert_cmpint(IOC(t.device, VFIO_DEVICE_GET_IRQ_INFO, &irq), ==,
+                    -EINVAL);
     test_group_down(&t);
 }
 
@@ -345,6 +354,11 @@ static void test_interrupts(void)
     g_assert_cmpint(set_none(t.device, VFIO_PCI_INTX_IRQ_INDEX,
                              VFIO_IRQ_SET_ACTION_UNMASK, 1), ==, 0);
     g_assert_false(test_eventfd_fired(efd));
+
+    /* a valid header asking for two actions: no such handler */
+    g_assert_cmpint(set_none(t.device, VFIO_PCI_INTX_IRQ_INDEX,
+                             VFIO_IRQ_SET_ACTION_MASK |
+                             VFIO_IRQ_SET_ACTION_UNMASK, 1), ==, -ENOTTY);
 
     /* one type at a time */
     g_assert_cmpint(set_eventfd(t.device, VFIO_PCI_MSI_IRQ_INDEX, efd), ==,
