@@ -105,7 +105,8 @@ if [ -n "$FAKE_LIB" ]; then
     # A sanitized build's library needs ASan's runtime loaded before it,
     # first of all libraries, or ASan aborts: preload it ahead.
     FAKE_PRELOAD=$FAKE_LIB
-    FAKE_ASAN=$(ldd "$FAKE_LIB" 2>/dev/null | awk '$1 ~ /^libasan\.so/ { print $3 }')
+    FAKE_ASAN=$(ldd "$FAKE_LIB" 2>/dev/null |
+                awk '$1 ~ /^libasan\.so/ { print $3 }')
     [ -z "$FAKE_ASAN" ] || FAKE_PRELOAD="$FAKE_ASAN $FAKE_LIB"
 elif [ "$IOMMU" != spapr-tce-v2 ]; then
     setup_fail "--iommu is the fake host's: it needs --vfio-fake"

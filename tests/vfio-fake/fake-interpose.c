@@ -56,7 +56,8 @@ GRecMutex fake_lock;
  * only the owner tears the fake down at exit.
  */
 static pid_t fake_owner;
-static volatile bool fake_detached;
+/* set in the child only, which has just the one thread then */
+static bool fake_detached;
 
 static void fake_atfork_child(void)
 {

@@ -141,7 +141,8 @@ static void test_spapr_windows(void)
     /* 64K IOMMU pages need backing pages at least as big */
     g_assert_cmpint(map(t.container, 1ULL << 59, mem, 0x10000, RW), ==,
                     host_page >= 0x10000 ? 0 : -EINVAL);
-    g_assert_cmpint(test_state_u64("containers/*/windows/*/entries-in-use"), ==, 2);
+    g_assert_cmpint(test_state_u64("containers/*/windows/*/entries-in-use"),
+                    ==, 2);
     if (host_page >= 0x10000) {
         g_assert_cmpint(unmap(t.container, 1ULL << 59, 0x10000), ==, 0);
     }
