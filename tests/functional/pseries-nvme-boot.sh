@@ -107,6 +107,12 @@ if [ -n "$FAKE_LIB" ]; then
     [ -f "$FAKE_LIB" ] || setup_fail "--vfio-fake: no library '$FAKE_LIB'"
     FAKE_LIB=$(cd "$(dirname "$FAKE_LIB")" && pwd)/$(basename "$FAKE_LIB")
     command -v python3 >/dev/null || setup_fail "missing host tool 'python3' (reads the fake's state)"
+    # A sanitized build's library needs ASan's runtime loaded before it,
+    # first of all libraries, or ASan aborts: preload it ahead.
+    FAKE_PRELOAD=$FAKE_LIB
+    FAKE_ASAN=$(ldd "$FAKE_LIB" 2>/dev/null |
+                awk '$1 ~ /^libasan\.so/ { print $3 }')
+    [ -z "$FAKE_ASAN" ] || FAKE_PRELOAD="$FAKE_ASAN $FAKE_LIB"
 elif [ "$IOMMU" != spapr-tce-v2 ]; then
     setup_fail "--iommu is the fake host's: it needs --vfio-fake"
 fi
@@ -288,7 +294,7 @@ else
     # QEMU only; the fake's state is written to a file when QEMU exits.
     rm -f "$FAKE_STATE"
     [ -n "$VPHB" ] || QEMU_ARGS+=(-device "vfio-pci,host=$FAKE_BDF,bus=phb1.0,addr=0x0")
-    QEMU_ENV=(LD_PRELOAD="$FAKE_LIB" VFIO_FAKE_IOMMU="$IOMMU"
+    QEMU_ENV=(LD_PRELOAD="$FAKE_PRELOAD" VFIO_FAKE_IOMMU="$IOMMU"
               VFIO_FAKE_NVME_BACKING="$DISK" VFIO_FAKE_STATE_FILE="$FAKE_STATE")
     if [ -n "$VPHB" ] && [ "$IOMMU" = type1 ]; then
         # the vPHB's own placement: the largest naturally aligned block of

@@ -168,24 +168,29 @@ static int type1_ranges_build(FakeKernel *k, unsigned bits,
                         "reserved range '%s': START-LAST expected", holes[i]);
             return -EINVAL;
         }
-        /* cut @h out of every range it touches */
-        for (guint j = 0; j < k->type1_ranges->len; j++) {
+        /*
+         * Cut @h out of every range it touches: a range is replaced by
+         * what is left of it below and above @h (none, one or two), and
+         * the walk goes on after what replaced it.
+         */
+        for (guint j = 0; j < k->type1_ranges->len;) {
             FakeRange *r = &g_array_index(k->type1_ranges, FakeRange, j);
             FakeRange below = { r->start, h.start - 1 };
             FakeRange above = { h.last + 1, r->last };
 
             if (h.last < r->start || h.start > r->last) {
+                j++;
                 continue;
             }
             g_array_remove_index(k->type1_ranges, j);
-            if (h.last < above.last) {
-                g_array_insert_val(k->type1_ranges, j, above);
-            }
             if (h.start > below.start) {
                 g_array_insert_val(k->type1_ranges, j, below);
                 j++;
             }
-            j--;
+            if (h.last < above.last) {
+                g_array_insert_val(k->type1_ranges, j, above);
+                j++;
+            }
         }
     }
     return 0;

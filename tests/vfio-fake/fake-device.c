@@ -22,6 +22,9 @@
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE             /* memfd_create() */
+#endif
 #include <errno.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -96,8 +99,8 @@ int fake_device_init(FakeDevice *d, GError **errp)
                         g_strerror(errno));
             return -errno;
         }
-        d->bar_mem[i] = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED,
-                             d->bar_fd[i], 0);
+        d->bar_mem[i] = fake_real_mmap(NULL, len, PROT_READ | PROT_WRITE,
+                                       MAP_SHARED, d->bar_fd[i], 0);
         if (d->bar_mem[i] == MAP_FAILED) {
             d->bar_mem[i] = NULL;
             g_set_error(errp, G_FILE_ERROR, g_file_error_from_errno(errno),
@@ -370,7 +373,7 @@ void *fake_device_mmap(FakeDevice *d, void *addr, size_t len, int prot,
         *err = EINVAL;          /* vfio-pci requires VM_SHARED */
         return MAP_FAILED;
     }
-    p = mmap(addr, len, prot, flags, d->bar_fd[index], pos);
+    p = fake_real_mmap(addr, len, prot, flags, d->bar_fd[index], pos);
     if (p == MAP_FAILED) {
         *err = errno;
     }

@@ -1,6 +1,7 @@
 /*
- * The edu function model: register-compatible with QEMU's hw/misc/edu.c
- * (docs/specs/edu.rst), as a host kernel would see such a card.
+ * The edu function model: the registers of QEMU's hw/misc/edu.c
+ * (docs/specs/edu.rst) at the same offsets, as a host kernel would see
+ * such a card, plus what QEMU's edu does not have (see below).
  *
  * BAR0 (1 MiB, trapped: its registers have side effects), little-endian:
  *   0x00 RO identification 0x010000ed      0x04 RW liveness: reads ~written
@@ -13,6 +14,9 @@
  * BAR2: 4 KiB of plain memory, mmap-able.
  *
  * What differs from QEMU's edu, on purpose:
+ *   - BAR0 maps the DMA buffer at 0x40000 (QEMU's edu has it only as a
+ *     DMA address), BAR2 and MSI-X exist (QEMU's edu has neither), so
+ *     tests can reach the buffer, mmap a BAR and use MSI-X;
  *   - the factorial and the DMA complete synchronously, inside the BAR
  *     write that starts them (the fake has no clock; QEMU traps BAR0, so
  *     the write is a pwrite the fake runs to the end before returning);

@@ -14,9 +14,14 @@
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE             /* process_vm_readv() */
+#endif
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <sys/uio.h>
+#include <unistd.h>
 #include "fake.h"
 
 bool fake_device_is_vfio(FakeDevice *d)
@@ -178,7 +183,7 @@ static int group_set_container(FakeGroup *g, const int *arg)
     if (g->container) {
         return -EINVAL;
     }
-    h = g_hash_table_lookup(fake->fds, GINT_TO_POINTER(*arg));
+    h = fake_handle_find(*arg);
     if (!h || h->kind != FAKE_HANDLE_CONTAINER) {
         return -EINVAL;         /* not a container (kernels without iommufd) */
     }
@@ -328,7 +333,30 @@ int fake_container_ioctl(FakeContainer *c, unsigned long req, void *arg)
 
 /* DMA -------------------------------------------------------------------- */
 
-/* Translate [iova, iova + len) piece by piece; copy only if @copy. */
+/*
+ * Copy between the device's @buf and process memory at @hva.  The
+ * mapping QEMU programmed may no longer be backed (unmapped behind the
+ * IOMMU's back: the kernel would have kept it pinned) or may be
+ * read-only; a memcpy() would then kill QEMU with SIGSEGV.  The kernel's
+ * process_vm_readv/writev on ourselves fail with EFAULT instead, and
+ * honour the page protections as a device write through a pin would.
+ */
+static bool dma_copy(uint8_t *hva, uint8_t *buf, uint64_t len,
+                     bool to_memory)
+{
+    struct iovec local = { .iov_base = buf, .iov_len = len };
+    struct iovec remote = { .iov_base = hva, .iov_len = len };
+    ssize_t n;
+
+    n = to_memory ? process_vm_writev(getpid(), &local, 1, &remote, 1, 0)
+                  : process_vm_readv(getpid(), &local, 1, &remote, 1, 0);
+    return n == (ssize_t)len;
+}
+
+/*
+ * Translate [iova, iova + len) piece by piece; copy only if @copy.  A
+ * copy that faults stops there (what came before it is written).
+ */
 static bool dma_walk(FakeContainer *c, uint64_t iova, uint8_t *buf,
                      uint64_t len, unsigned perm, bool to_memory, bool copy)
 {
@@ -342,10 +370,8 @@ static bool dma_walk(FakeContainer *c, uint64_t iova, uint8_t *buf,
             !c->iommu->translate(c, iova + done, perm, &chunk, &hva)) {
             return false;
         }
-        if (copy && to_memory) {
-            memcpy(hva, buf + done, chunk);
-        } else if (copy) {
-            memcpy(buf + done, hva, chunk);
+        if (copy && !dma_copy(hva, buf + done, chunk, to_memory)) {
+            return false;
         }
         done += chunk;
     }
@@ -365,8 +391,10 @@ bool fake_dma_rw(FakeDevice *d, uint64_t iova, void *buf, uint64_t len,
     } else if (!c || !c->iommu) {
         why = "no IOMMU domain";
     } else if (!dma_walk(c, iova, buf, len, perm, to_memory, false)) {
-        /* checked whole first: a fault writes nothing */
+        /* checked whole first: a translation fault writes nothing */
         why = to_memory ? "no writable mapping" : "no readable mapping";
+    } else if (!dma_walk(c, iova, buf, len, perm, to_memory, true)) {
+        why = "mapped memory is gone or read-only";
     }
     if (why) {
         d->dma_faults++;
@@ -374,7 +402,6 @@ bool fake_dma_rw(FakeDevice *d, uint64_t iova, void *buf, uint64_t len,
                  G_GINT64_MODIFIER "x: %s", d->name, iova, len, why);
         return false;
     }
-    dma_walk(c, iova, buf, len, perm, to_memory, true);
     if (len && (d->dma_iova_lo > d->dma_iova_hi || iova < d->dma_iova_lo)) {
         d->dma_iova_lo = iova;
     }

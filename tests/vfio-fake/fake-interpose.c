@@ -7,8 +7,9 @@
  * a private tree (fake-sysfs.c), so stat, readlink, opendir and friends
  * see the fake topology and nothing of the host's.
  *
- * Descriptors: every fake file is a real eventfd, so fd numbers are
- * unique, /proc/self/fd counts them and a leak shows.  Calls on other
+ * Descriptors: every fake file is a real memfd, so fd numbers are
+ * unique, /proc/self/fd counts them and a leak shows, and its inode
+ * tells it from whatever else later gets its number.  Calls on other
  * descriptors go straight to libc.
  *
  * The fake starts on the first access to one of its paths, not at load:
@@ -32,11 +33,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -45,6 +46,23 @@
 
 FakeKernel *fake;
 GRecMutex fake_lock;
+
+/*
+ * The process the fake was started in.  A child forked from it shares
+ * nothing with the fake but copies of its memory and descriptors: any
+ * thread may have held fake_lock at fork(), the state thread is gone,
+ * and the kernel objects being faked are the parent's.  So from fork()
+ * on the child's interposers all go straight to libc (detached), and
+ * only the owner tears the fake down at exit.
+ */
+static pid_t fake_owner;
+/* set in the child only, which has just the one thread then */
+static bool fake_detached;
+
+static void fake_atfork_child(void)
+{
+    fake_detached = true;
+}
 
 /*
  * glibc's fortified entry points, which its headers declare only with
@@ -90,11 +108,19 @@ int fake_real_close(int fd)
     return real_close(fd);
 }
 
+void *fake_real_mmap(void *addr, size_t len, int prot, int flags, int fd,
+                     off_t off)
+{
+    REAL(mmap);
+    return real_mmap(addr, len, prot, flags, fd, off);
+}
+
 /* Start-up and shutdown ------------------------------------------------- */
 
 static void fake_shutdown(void)
 {
-    if (fake) {
+    /* a forked child inherits this handler, not the fake it removes */
+    if (fake && getpid() == fake_owner) {
         fake_state_stop();
         fake_sysfs_remove(fake);
     }
@@ -114,9 +140,12 @@ static FakeKernel *fake_start(void)
         abort();
     }
     fake = k;
+    fake_owner = getpid();
+    pthread_atfork(NULL, NULL, fake_atfork_child);
     g_rec_mutex_unlock(&fake_lock);
     if (fake_state_serve(&err) < 0) {
         fprintf(stderr, "vfio-fake: %s\n", err->message);
+        fake_sysfs_remove(k);   /* the one thing abort() would leave */
         abort();
     }
     atexit(fake_shutdown);
@@ -124,11 +153,14 @@ static FakeKernel *fake_start(void)
     return k;
 }
 
-/* The fake, started if need be. */
+/* The fake, started if need be; NULL in a forked child. */
 static FakeKernel *fake_get(void)
 {
     static gsize started;
 
+    if (fake_detached) {
+        return NULL;
+    }
     if (g_once_init_enter(&started)) {
         fake_start();
         g_once_init_leave(&started, 1);
@@ -181,8 +213,10 @@ static int open_fake_file(const char *path, int flags)
     if (!strcmp(rest, "vfio")) {
         ret = fake_container_open(cloexec);
     } else {
+        /* the node is named by the plain number: "01" is no group */
         id = strtol(rest, &end, 10);
-        g = (*rest && !*end) ? fake_group_find(id) : NULL;
+        g = (g_ascii_isdigit(*rest) && !*end &&
+             (*rest != '0' || !rest[1])) ? fake_group_find(id) : NULL;
         ret = g && fake_group_has_node(g) ? fake_group_open(g, cloexec)
                                           : -ENOENT;
     }
@@ -437,18 +471,67 @@ char *__realpath_chk(const char *path, char *resolved, size_t resolvedlen)
 
 int fake_handle_new(FakeHandleKind kind, void *obj, bool cloexec)
 {
+    static const char *const names[] = {
+        [FAKE_HANDLE_CONTAINER] = "vfio-fake-container",
+        [FAKE_HANDLE_GROUP] = "vfio-fake-group",
+        [FAKE_HANDLE_DEVICE] = "vfio-fake-device",
+    };
     FakeHandle *h;
-    int fd = eventfd(0, cloexec ? EFD_CLOEXEC : 0);
+    struct stat st;
+    int fd = memfd_create(names[kind], cloexec ? MFD_CLOEXEC : 0);
 
     if (fd < 0) {
         return -errno;
     }
+    if (fstat(fd, &st) < 0) {
+        int err = errno;
+
+        fake_real_close(fd);
+        return -err;
+    }
     h = g_new0(FakeHandle, 1);
     h->kind = kind;
     h->fd = fd;
+    h->dev = st.st_dev;
+    h->ino = st.st_ino;
     h->obj = obj;
     g_hash_table_insert(fake->fds, GINT_TO_POINTER(fd), h);
     return fd;
+}
+
+/*
+ * The fake file of @h is gone (closed, or its descriptor replaced):
+ * what the kernel does when the file's last reference goes.
+ */
+static void handle_release(FakeHandle *h)
+{
+    g_hash_table_steal(fake->fds, GINT_TO_POINTER(h->fd));
+    switch (h->kind) {
+    case FAKE_HANDLE_CONTAINER:
+        fake_container_file_closed(h->obj);
+        break;
+    case FAKE_HANDLE_GROUP:
+        fake_group_file_closed(h->obj);
+        break;
+    case FAKE_HANDLE_DEVICE:
+        fake_device_file_closed(h->obj);
+        break;
+    }
+    g_free(h);
+}
+
+FakeHandle *fake_handle_find(int fd)
+{
+    FakeHandle *h = g_hash_table_lookup(fake->fds, GINT_TO_POINTER(fd));
+    struct stat st;
+
+    if (h && (fstat(fd, &st) < 0 || st.st_dev != h->dev ||
+              st.st_ino != h->ino)) {
+        fake_log("fd %d was closed behind the fake's back", fd);
+        handle_release(h);
+        h = NULL;
+    }
+    return h;
 }
 
 /* The handle behind @fd, with fake_lock held; NULL (unlocked) if none. */
@@ -456,11 +539,11 @@ static FakeHandle *handle_lock(int fd)
 {
     FakeHandle *h;
 
-    if (!fake) {
+    if (!fake || fake_detached) {
         return NULL;
     }
     g_rec_mutex_lock(&fake_lock);
-    h = g_hash_table_lookup(fake->fds, GINT_TO_POINTER(fd));
+    h = fake_handle_find(fd);
     if (!h) {
         g_rec_mutex_unlock(&fake_lock);
     }
@@ -474,25 +557,77 @@ int close(int fd)
 
     if (h) {
         /* out of the table before the number can be reused */
-        g_hash_table_steal(fake->fds, GINT_TO_POINTER(fd));
-        switch (h->kind) {
-        case FAKE_HANDLE_CONTAINER:
-            fake_container_file_closed(h->obj);
-            break;
-        case FAKE_HANDLE_GROUP:
-            fake_group_file_closed(h->obj);
-            break;
-        case FAKE_HANDLE_DEVICE:
-            fake_device_file_closed(h->obj);
-            break;
-        }
-        g_free(h);
+        handle_release(h);
         ret = fake_real_close(fd);
         g_rec_mutex_unlock(&fake_lock);
         fake_log("close %d", fd);
         return ret;
     }
     return fake_real_close(fd);
+}
+
+/*
+ * dup2() and dup3() close @newfd first: if it is a fake file, the file
+ * goes, and the table must not answer for what takes its number.
+ */
+static int dup_onto(int oldfd, int newfd, int flags, bool is_dup3)
+{
+    FakeHandle *h = oldfd != newfd ? handle_lock(newfd) : NULL;
+    int ret;
+    REAL(dup2);
+    REAL(dup3);
+
+    ret = is_dup3 ? real_dup3(oldfd, newfd, flags) : real_dup2(oldfd, newfd);
+    if (h) {
+        if (ret >= 0) {
+            handle_release(h);
+        }
+        g_rec_mutex_unlock(&fake_lock);
+    }
+    return ret;
+}
+
+int dup2(int oldfd, int newfd)
+{
+    return dup_onto(oldfd, newfd, 0, false);
+}
+
+int dup3(int oldfd, int newfd, int flags)
+{
+    return dup_onto(oldfd, newfd, flags, true);
+}
+
+/* close_range() closes fake files too, unless it only sets CLOEXEC. */
+int close_range(unsigned int first, unsigned int last, int flags)
+{
+    GHashTableIter it;
+    gpointer key, value;
+    int ret;
+    REAL(close_range);
+
+    if (!real_close_range) {
+        errno = ENOSYS;
+        return -1;
+    }
+    if (!fake || fake_detached || (flags & CLOSE_RANGE_CLOEXEC)) {
+        return real_close_range(first, last, flags);
+    }
+    g_rec_mutex_lock(&fake_lock);
+    ret = real_close_range(first, last, flags);
+    if (ret == 0) {
+        g_hash_table_iter_init(&it, fake->fds);
+        while (g_hash_table_iter_next(&it, &key, &value)) {
+            unsigned fd = GPOINTER_TO_INT(key);
+
+            if (fd >= first && fd <= last) {
+                /* out of the table first: the release must not rehash */
+                g_hash_table_iter_steal(&it);
+                handle_release(value);
+            }
+        }
+    }
+    g_rec_mutex_unlock(&fake_lock);
+    return ret;
 }
 
 int ioctl(int fd, unsigned long req, ...)

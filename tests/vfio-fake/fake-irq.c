@@ -19,6 +19,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 #include "fake.h"
@@ -40,6 +41,25 @@ static void put_fd(int *fd)
     }
 }
 
+/*
+ * Is @fd an eventfd?  Signalling writes 8 bytes into it, which would
+ * corrupt a file or a pipe's stream; the kernel (eventfd_ctx_fdget())
+ * takes nothing else.  An eventfd is an anonymous inode of that name.
+ */
+static bool is_eventfd(int fd)
+{
+    char path[32], target[32];
+    ssize_t n;
+
+    snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+    n = readlink(path, target, sizeof(target) - 1);
+    if (n < 0) {
+        return false;
+    }
+    target[n] = '\0';
+    return !strcmp(target, "anon_inode:[eventfd]");
+}
+
 /* Our reference to the user's eventfd @fd (-1: none), or -errno. */
 static int get_fd(int fd)
 {
@@ -49,7 +69,14 @@ static int get_fd(int fd)
         return -1;
     }
     ours = fcntl(fd, F_DUPFD_CLOEXEC, 0);
-    return ours < 0 ? -EBADF : ours;
+    if (ours < 0) {
+        return -EBADF;
+    }
+    if (!is_eventfd(ours)) {
+        fake_real_close(ours);
+        return -EINVAL;
+    }
+    return ours;
 }
 
 static unsigned irq_count(FakeDevice *d, unsigned index)
@@ -80,6 +107,9 @@ int fake_irq_get_info(FakeDevice *d, struct vfio_irq_info *info)
     if (info->argsz < minsz || info->index >= VFIO_PCI_NUM_IRQS) {
         return -EINVAL;
     }
+    if (info->index == VFIO_PCI_ERR_IRQ_INDEX && !d->pcie) {
+        return -EINVAL;         /* AER exists on PCIe functions only */
+    }
     info->flags = VFIO_IRQ_INFO_EVENTFD;
     info->count = irq_count(d, info->index);
     if (info->index == VFIO_PCI_INTX_IRQ_INDEX) {
@@ -89,6 +119,20 @@ int fake_irq_get_info(FakeDevice *d, struct vfio_irq_info *info)
         info->flags |= VFIO_IRQ_INFO_NORESIZE;
     }
     return 0;
+}
+
+/*
+ * MSI or MSI-X off (vfio_msi_disable()): its vectors only; the error
+ * and request triggers are of another index and stay.
+ */
+static void msi_disable(FakeDevice *d)
+{
+    put_fd(&d->msi_trigger);
+    for (unsigned i = 0; i < FAKE_MSIX_MAX; i++) {
+        put_fd(&d->msix_trigger[i]);
+    }
+    d->irq_type = FAKE_IRQ_NONE;
+    d->msix_nvec = 0;
 }
 
 void fake_irq_disable_all(FakeDevice *d)
@@ -206,7 +250,7 @@ static int set_msi(FakeDevice *d, struct vfio_irq_set *set, uint32_t dtype,
     }
     if (dtype == VFIO_IRQ_SET_DATA_NONE && !set->count) {
         if (d->irq_type == type) {
-            fake_irq_disable_all(d);
+            msi_disable(d);
         }
         return 0;
     }
@@ -223,10 +267,12 @@ static int set_msi(FakeDevice *d, struct vfio_irq_set *set, uint32_t dtype,
         for (uint32_t i = 0; i < set->count; i++) {
             ours[i] = get_fd(fds[i]);
             if (ours[i] < -1) {
+                int err = ours[i];
+
                 while (i-- > 0) {
                     put_fd(&ours[i]);
                 }
-                return -EBADF;
+                return err;
             }
         }
         if (d->irq_type != type) {
@@ -313,14 +359,18 @@ int fake_irq_set(FakeDevice *d, struct vfio_irq_set *set)
     default:
         return -EINVAL;
     }
-    if (action != VFIO_IRQ_SET_ACTION_MASK &&
-        action != VFIO_IRQ_SET_ACTION_UNMASK &&
-        action != VFIO_IRQ_SET_ACTION_TRIGGER) {
-        return -EINVAL;
-    }
     if (size && (!set->count ||
                  set->argsz - minsz < (uint64_t)set->count * size)) {
         return -EINVAL;
+    }
+    /*
+     * The header is valid; the kernel then looks for a handler of the
+     * one action asked, and has none for several at once: ENOTTY.
+     */
+    if (action != VFIO_IRQ_SET_ACTION_MASK &&
+        action != VFIO_IRQ_SET_ACTION_UNMASK &&
+        action != VFIO_IRQ_SET_ACTION_TRIGGER) {
+        return -ENOTTY;
     }
     switch (set->index) {
     case VFIO_PCI_INTX_IRQ_INDEX:

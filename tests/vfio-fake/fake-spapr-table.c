@@ -19,45 +19,73 @@ static gint cmp_entry(gconstpointer a, gconstpointer b, gpointer unused)
     return x < y ? -1 : x > y;
 }
 
+/*
+ * The model of a PowerNV TCE table that the two functions below share.
+ * A window of 2^W bytes in IOMMU pages of 2^P bytes has 2^(W - P) TCEs
+ * of 8 bytes.  A table of @levels levels spreads the bits of a TCE's
+ * index evenly over its levels (the top level gets the short share), so
+ * every block of every level, leaf or not, has room for 2^ceil(bits /
+ * levels) 8-byte slots, and is never smaller than one host page, the
+ * unit the kernel allocates in.
+ */
+#define TCE_SLOT_SHIFT  3       /* a TCE, or a pointer to a lower block */
+#define TCE_ADDR_BITS   55      /* what PowerNV's TVE can translate */
+
+/* log2 of the bytes of one block of a table with @index_bits-bit index. */
+static unsigned tce_block_shift(unsigned index_bits, unsigned levels)
+{
+    unsigned per_level = index_bits / levels + !!(index_bits % levels);
+
+    return MAX(per_level + TCE_SLOT_SHIFT, fake->page_shift);
+}
+
 uint64_t fake_tce_table_bytes(unsigned page_shift, uint64_t window_size,
                               unsigned levels)
 {
-    unsigned entries_shift, table_shift;
-    uint64_t tce_table_size, direct, bytes = 0;
+    unsigned index_bits, block_shift;
+    uint64_t blocks, all_blocks = 0;
 
     if (!levels || levels > FAKE_TCE_MAX_LEVELS || !window_size ||
         (window_size & (window_size - 1)) ||
         window_size < (1ULL << page_shift)) {
         return 0;
     }
-    entries_shift = __builtin_ctzll(window_size) - page_shift;
-    table_shift = entries_shift + 3;
-    if (table_shift > 60) {
-        return 0;               /* no such table: refuse before overflowing */
+    index_bits = __builtin_ctzll(window_size) - page_shift;
+    if (index_bits + TCE_SLOT_SHIFT > 60) {
+        /* no host could hold it, and the sums below would overflow */
+        return 0;
     }
-    tce_table_size = MAX(0x1000ULL, 1ULL << table_shift);
-    /* each level is a "direct" table of at least one host page */
-    entries_shift = (entries_shift + levels - 1) / levels;
-    table_shift = MAX(entries_shift + 3, fake->page_shift);
-    direct = 1ULL << table_shift;
-    for (; levels; --levels) {
-        bytes += FAKE_ROUND_UP(tce_table_size, direct);
-        tce_table_size /= direct;
-        tce_table_size <<= 3;
-        tce_table_size = MAX(tce_table_size, direct);
+    block_shift = tce_block_shift(index_bits, levels);
+    /*
+     * Count blocks from the leaves up: the leaves hold every TCE, each
+     * level above holds one pointer per block of the level below; any
+     * level, however empty, takes at least one block.
+     */
+    blocks = MAX(1, (1ULL << (index_bits + TCE_SLOT_SHIFT)) >> block_shift);
+    for (unsigned l = 0; l < levels; l++) {
+        all_blocks += blocks;
+        blocks = MAX(1, (blocks << TCE_SLOT_SHIFT) >> block_shift);
     }
-    /* one for the hardware table, one for its userspace copy */
-    return bytes + bytes;
+    /*
+     * The kernel charges locked memory for the table the hardware walks
+     * and again for the copy of it that keeps userspace addresses.
+     */
+    return 2 * (all_blocks << block_shift);
 }
 
 bool fake_tce_table_geometry_ok(unsigned page_shift, uint64_t window_size,
                                 unsigned levels)
 {
-    unsigned entries_shift = __builtin_ctzll(window_size) - page_shift;
-    unsigned level_shift = MAX((entries_shift + levels - 1) / levels + 3,
-                               fake->page_shift);
+    unsigned index_bits = __builtin_ctzll(window_size) - page_shift;
+    unsigned slots_shift = tce_block_shift(index_bits, levels) -
+                           TCE_SLOT_SHIFT;
 
-    return (level_shift - 3) * levels + page_shift < 55;
+    /*
+     * Rounding each level up to a host page may let the levels together
+     * index more pages than the window has: all that they could reach
+     * must still be below the hardware's address limit.
+     */
+    return slots_shift * levels + page_shift < TCE_ADDR_BITS;
 }
 
 FakeTceTable *fake_tce_table_new(uint64_t bus_offset, unsigned page_shift,
@@ -112,19 +140,59 @@ uint64_t fake_tce_xchg(FakeTceTable *t, uint64_t entry, uint64_t tce)
     return old;
 }
 
+/*
+ * Entries [first, last], inclusive, that g_tree_search() looks for; the
+ * callback notes which entry matched, as the search returns its TCE.
+ */
+typedef struct EntryRange {
+    uint64_t first, last;
+    uint64_t match;
+} EntryRange;
+
+static gint entry_vs_range(gconstpointer key, gconstpointer opaque)
+{
+    uint64_t e = GPOINTER_TO_SIZE(key);
+    EntryRange *r = (EntryRange *)opaque;
+
+    if (r->last < e) {
+        return -1;
+    }
+    if (r->first > e) {
+        return 1;
+    }
+    r->match = e;
+    return 0;
+}
+
+/*
+ * Append the entries in use in [first, last] to @keys in order.  A
+ * search finds the entry of the range nearest the tree's root; those
+ * below and above it are in its two subtrees, found the same way, so
+ * the recursion is no deeper than the tree.
+ */
+static void collect_used(FakeTceTable *t, uint64_t first, uint64_t last,
+                         GArray *keys)
+{
+    EntryRange r = { .first = first, .last = last };
+
+    if (first > last || !g_tree_search(t->tces, entry_vs_range, &r)) {
+        return;
+    }
+    if (r.match > first) {
+        collect_used(t, first, r.match - 1, keys);
+    }
+    g_array_append_val(keys, r.match);
+    if (r.match < last) {
+        collect_used(t, r.match + 1, last, keys);
+    }
+}
+
 GArray *fake_tce_used(FakeTceTable *t, uint64_t entry, uint64_t pages)
 {
     GArray *keys = g_array_new(FALSE, FALSE, sizeof(uint64_t));
-    GTreeNode *n;
 
-    if (!pages) {
-        return keys;
-    }
-    for (n = g_tree_lower_bound(t->tces, GSIZE_TO_POINTER(entry));
-         n && GPOINTER_TO_SIZE(g_tree_node_key(n)) - entry < pages;
-         n = g_tree_node_next(n)) {
-        uint64_t e = GPOINTER_TO_SIZE(g_tree_node_key(n));
-        g_array_append_val(keys, e);
+    if (pages) {
+        collect_used(t, entry, entry + pages - 1, keys);
     }
     return keys;
 }
@@ -147,35 +215,49 @@ static void state_run(GString *out, uint64_t iova, uint64_t size,
                            perm & FAKE_PERM_WRITE ? "w" : "");
 }
 
+/* The run of TCEs fake_tce_state() is building. */
+typedef struct TceRun {
+    FakeTceTable *t;
+    GString *out;
+    uint64_t iova, size, ua;
+    unsigned perm;
+} TceRun;
+
+static void run_flush(TceRun *run)
+{
+    if (run->size) {
+        state_run(run->out, run->iova, run->size, run->ua, run->perm);
+    }
+}
+
+static gboolean run_add(gpointer key, gpointer value, gpointer opaque)
+{
+    TceRun *run = opaque;
+    uint64_t psize = 1ULL << run->t->page_shift;
+    uint64_t iova = GPOINTER_TO_SIZE(key) << run->t->page_shift;
+    uint64_t tce = GPOINTER_TO_SIZE(value);
+    uint64_t ua = tce & ~fake_tce_page_mask(run->t);
+    unsigned perm = tce & FAKE_PERM_RW;
+
+    if (run->size && run->iova + run->size == iova &&
+        run->ua + run->size == ua && run->perm == perm) {
+        run->size += psize;
+        return FALSE;
+    }
+    run_flush(run);
+    run->iova = iova;
+    run->size = psize;
+    run->ua = ua;
+    run->perm = perm;
+    return FALSE;
+}
+
 void fake_tce_state(FakeTceTable *t, GString *out)
 {
-    uint64_t psize = 1ULL << t->page_shift;
-    uint64_t iova = 0, size = 0, ua = 0;
-    unsigned perm = 0;
-    GTreeNode *n;
+    TceRun run = { .t = t, .out = out };
 
-    for (n = g_tree_node_first(t->tces); n; n = g_tree_node_next(n)) {
-        uint64_t e_iova = GPOINTER_TO_SIZE(g_tree_node_key(n)) << t->page_shift;
-        uint64_t tce = GPOINTER_TO_SIZE(g_tree_node_value(n));
-        uint64_t e_ua = tce & ~fake_tce_page_mask(t);
-        unsigned e_perm = tce & FAKE_PERM_RW;
-
-        if (size && iova + size == e_iova && ua + size == e_ua &&
-            perm == e_perm) {
-            size += psize;
-            continue;
-        }
-        if (size) {
-            state_run(out, iova, size, ua, perm);
-        }
-        iova = e_iova;
-        size = psize;
-        ua = e_ua;
-        perm = e_perm;
-    }
-    if (size) {
-        state_run(out, iova, size, ua, perm);
-    }
+    g_tree_foreach(t->tces, run_add, &run);     /* in entry order */
+    run_flush(&run);
 }
 
 /* Preregistration -------------------------------------------------------- */

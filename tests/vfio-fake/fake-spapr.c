@@ -437,25 +437,9 @@ static void spapr_disable(SpaprIommu *sp)
     sp->v1_locked_pages = 0;
 }
 
-/*
- * VFIO_EEH_PE_OP (vfio_spapr_iommu_eeh_ioctl()): on the PE of the first
- * group, which is why QEMU allows EEH only with one group per container.
- */
-static int spapr_eeh(FakeContainer *c, struct vfio_eeh_pe_op *op)
+/* One EEH operation on the PE of group @g. */
+static int eeh_group_op(FakeGroup *g, struct vfio_eeh_pe_op *op)
 {
-    uint32_t minsz = offsetofend(struct vfio_eeh_pe_op, op);
-    FakeGroup *g;
-
-    if (!c->groups->len) {
-        return -ENODEV;
-    }
-    if (!op) {
-        return -EFAULT;
-    }
-    if (op->argsz < minsz || op->flags) {
-        return -EINVAL;
-    }
-    g = g_ptr_array_index(c->groups, 0);
     switch (op->op) {
     case VFIO_EEH_PE_DISABLE:
         g->eeh_enabled = false;
@@ -490,6 +474,33 @@ static int spapr_eeh(FakeContainer *c, struct vfio_eeh_pe_op *op)
     default:
         return -EINVAL;
     }
+}
+
+/*
+ * VFIO_EEH_PE_OP: the kernel runs it on the PE of every group of the
+ * container in turn and stops at the first non-zero result (an error,
+ * or a state other than normal), so with several groups what it does
+ * and reports is ill-defined: why QEMU allows EEH only with one group
+ * per container.
+ */
+static int spapr_eeh(FakeContainer *c, struct vfio_eeh_pe_op *op)
+{
+    uint32_t minsz = offsetofend(struct vfio_eeh_pe_op, op);
+    int ret = 0;
+
+    if (!c->groups->len) {
+        return -ENODEV;
+    }
+    if (!op) {
+        return -EFAULT;
+    }
+    if (op->argsz < minsz || op->flags) {
+        return -EINVAL;
+    }
+    for (guint i = 0; i < c->groups->len && !ret; i++) {
+        ret = eeh_group_op(g_ptr_array_index(c->groups, i), op);
+    }
+    return ret;
 }
 
 static int spapr_ioctl(FakeContainer *c, unsigned long req, void *arg)

@@ -31,12 +31,12 @@ typedef struct FakeTceTable {
 } FakeTceTable;
 
 /*
- * pnv_pci_ioda2_get_table_size(): bytes a table of @levels levels takes
- * (hardware table and userspace copy); 0 if the geometry is invalid.
+ * The locked memory a table of @levels levels is charged (the table and
+ * the kernel's userspace-view copy of it); 0 if no such table can exist.
  */
 uint64_t fake_tce_table_bytes(unsigned page_shift, uint64_t window_size,
                               unsigned levels);
-/* Can @levels levels address the window (2^55 at most)? */
+/* Does what @levels levels can index stay below 2^55 bytes? */
 bool fake_tce_table_geometry_ok(unsigned page_shift, uint64_t window_size,
                                 unsigned levels);
 FakeTceTable *fake_tce_table_new(uint64_t bus_offset, unsigned page_shift,

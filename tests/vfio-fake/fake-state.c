@@ -10,10 +10,16 @@
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE             /* accept4() */
+#endif
 #include <errno.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 #include "fake.h"
@@ -306,10 +312,46 @@ static gpointer server_thread(gpointer opaque)
     }
 }
 
+/*
+ * Make way for binding @addr: 0 once nothing is there (a socket left by
+ * a process that died is removed), -EADDRINUSE if a live process serves
+ * it (a preloaded descendant of the fake's process must not steal its
+ * parent's socket), -EEXIST if it is no socket at all.
+ */
+static int socket_in_use(const struct sockaddr_un *addr)
+{
+    struct stat st;
+    int fd, ret;
+
+    if (lstat(addr->sun_path, &st) < 0) {
+        return 0;
+    }
+    if (!S_ISSOCK(st.st_mode)) {
+        return -EEXIST;
+    }
+    fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+        return -errno;
+    }
+    ret = connect(fd, (const struct sockaddr *)addr, sizeof(*addr)) < 0 ?
+          -errno : 0;
+    fake_real_close(fd);
+    if (!ret) {
+        return -EADDRINUSE;
+    }
+    if (ret != -ECONNREFUSED) {
+        return ret;
+    }
+    unlink(addr->sun_path);     /* refused: nobody listens, it is stale */
+    return 0;
+}
+
 int fake_state_serve(GError **errp)
 {
     const char *path = g_getenv("VFIO_FAKE_STATE_SOCKET");
     struct sockaddr_un addr = { .sun_family = AF_UNIX };
+    sigset_t all, old;
+    int ret;
 
     if (!path || !*path) {
         return 0;
@@ -320,8 +362,17 @@ int fake_state_serve(GError **errp)
         return -ENAMETOOLONG;
     }
     strcpy(addr.sun_path, path);
+    ret = socket_in_use(&addr);
+    if (ret) {
+        g_set_error(errp, G_FILE_ERROR, g_file_error_from_errno(-ret),
+                    "state socket %s: %s", path,
+                    ret == -EADDRINUSE ? "another process serves it (a "
+                    "preloaded child of the fake's process?)"
+                    : ret == -EEXIST ? "exists and is no socket"
+                    : g_strerror(-ret));
+        return ret;
+    }
     listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    unlink(path);
     if (listen_fd < 0 ||
         bind(listen_fd, (struct sockaddr *)&addr, sizeof(addr)) < 0 ||
         listen(listen_fd, 4) < 0) {
@@ -330,8 +381,17 @@ int fake_state_serve(GError **errp)
         return -errno;
     }
     socket_path = g_strdup(path);
+    /*
+     * The thread starts with the signal mask of the thread creating it,
+     * which is QEMU's: block everything while it is created, so that no
+     * signal QEMU expects in its own threads (SIGIO, SIG_IPI, ...) is
+     * delivered to ours, whose syscalls they would only interrupt.
+     */
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
     server = g_thread_new("vfio-fake-state", server_thread,
                           GINT_TO_POINTER(listen_fd));
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
     return 0;
 }
 

@@ -32,7 +32,7 @@ typedef struct Type1Dma {
 
 typedef struct Type1Iommu {
     bool v2;
-    GTree *dmas;               /* iova -> Type1Dma * */
+    GTree *dmas;               /* Type1Dma * (key and value), by iova */
     uint32_t dma_avail;
 } Type1Iommu;
 
@@ -43,23 +43,45 @@ static Type1Iommu *type1_of(FakeContainer *c)
 
 static gint cmp_iova(gconstpointer a, gconstpointer b, gpointer unused)
 {
-    gsize x = GPOINTER_TO_SIZE(a), y = GPOINTER_TO_SIZE(b);
+    const Type1Dma *x = a, *y = b;
 
-    return x < y ? -1 : x > y;
+    return x->iova < y->iova ? -1 : x->iova > y->iova;
 }
 
 /*
- * The mapping overlapping [first, last]: mappings never overlap, so only
- * the last one starting at or before @last can.
+ * g_tree_search() callback: where the mapping @key lies relative to the
+ * range @opaque (-1: the range is below it, 1: above, 0: they overlap).
+ * Mappings never overlap each other, so the search is a plain binary one.
  */
+static gint dma_vs_range(gconstpointer key, gconstpointer opaque)
+{
+    const Type1Dma *d = key;
+    const FakeRange *r = opaque;
+
+    if (r->last < d->iova) {
+        return -1;
+    }
+    return r->start > d->iova + d->size - 1 ? 1 : 0;
+}
+
+/* The same for a mapping that starts inside the range. */
+static gint dma_start_vs_range(gconstpointer key, gconstpointer opaque)
+{
+    const Type1Dma *d = key;
+    const FakeRange *r = opaque;
+
+    if (r->last < d->iova) {
+        return -1;
+    }
+    return r->start > d->iova ? 1 : 0;
+}
+
+/* A mapping overlapping [first, last], or NULL if none. */
 static Type1Dma *find_dma(Type1Iommu *t, uint64_t first, uint64_t last)
 {
-    GTreeNode *n = g_tree_upper_bound(t->dmas, GSIZE_TO_POINTER(last));
-    Type1Dma *d;
+    FakeRange r = { .start = first, .last = last };
 
-    n = n ? g_tree_node_previous(n) : g_tree_node_last(t->dmas);
-    d = n ? g_tree_node_value(n) : NULL;
-    return d && d->iova + d->size - 1 >= first ? d : NULL;
+    return g_tree_search(t->dmas, dma_vs_range, &r);
 }
 
 static bool iova_valid(uint64_t first, uint64_t last)
@@ -85,7 +107,7 @@ static void dma_remove(Type1Iommu *t, Type1Dma *d)
 {
     fake_account(d->locked_pages, false);
     t->dma_avail++;
-    g_tree_remove(t->dmas, GSIZE_TO_POINTER(d->iova));
+    g_tree_remove(t->dmas, d);         /* frees it */
 }
 
 /* ioctls ----------------------------------------------------------------- */
@@ -195,7 +217,7 @@ static int type1_map(FakeContainer *c, struct vfio_iommu_type1_dma_map *map)
     d->vaddr = map->vaddr;
     d->perm = map->flags & FAKE_PERM_RW;
     d->locked_pages = pages;
-    g_tree_insert(t->dmas, GSIZE_TO_POINTER(d->iova), d);
+    g_tree_insert(t->dmas, d, d);
     t->dma_avail--;
     return 0;
 }
@@ -208,6 +230,7 @@ static int type1_unmap(FakeContainer *c,
     uint32_t known = VFIO_DMA_UNMAP_FLAG_GET_DIRTY_BITMAP |
                      VFIO_DMA_UNMAP_FLAG_ALL | VFIO_DMA_UNMAP_FLAG_VADDR;
     uint64_t first, last, unmapped = 0;
+    FakeRange range;
     Type1Dma *d;
     bool all;
 
@@ -252,26 +275,20 @@ static int type1_unmap(FakeContainer *c,
         }
     }
     /*
-     * v1 removes whole mappings starting inside the range, stops at one
-     * starting before it
+     * v1 refuses, without an error, a range that starts inside a mapping
+     * (v2 refused it above); both remove whole every mapping that starts
+     * inside the range, a v1 one possibly running past its end.
      */
-    for (;;) {
-        GTreeNode *n;
-
-        d = find_dma(t, first, first);
-        if (!d) {
-            n = g_tree_lower_bound(t->dmas, GSIZE_TO_POINTER(first));
-            d = n ? g_tree_node_value(n) : NULL;
-        }
-        if (!d || d->iova > last || (!t->v2 && d->iova < first)) {
-            break;
-        }
+    d = find_dma(t, first, first);
+    if (d && d->iova < first) {
+        unmap->size = 0;
+        return 0;
+    }
+    range.start = first;
+    range.last = last;
+    while ((d = g_tree_search(t->dmas, dma_start_vs_range, &range))) {
         unmapped += d->size;
-        first = d->iova + d->size;
         dma_remove(t, d);
-        if (!first) {
-            break;              /* it ended at the top of the space */
-        }
     }
     unmap->size = unmapped;
     return 0;
@@ -329,13 +346,21 @@ static void type1_detach_group(FakeContainer *c, FakeGroup *g)
 {
 }
 
+static gboolean collect_one(gpointer key, gpointer value, gpointer opaque)
+{
+    g_ptr_array_add(opaque, value);
+    return FALSE;
+}
+
 static void type1_release(FakeContainer *c)
 {
     Type1Iommu *t = type1_of(c);
-    GTreeNode *n;
+    g_autoptr(GPtrArray) all = g_ptr_array_new();
 
-    while ((n = g_tree_node_first(t->dmas))) {
-        dma_remove(t, g_tree_node_value(n));
+    /* collected first: a tree cannot change while it is walked */
+    g_tree_foreach(t->dmas, collect_one, all);
+    for (guint i = 0; i < all->len; i++) {
+        dma_remove(t, g_ptr_array_index(all, i));
     }
     g_tree_unref(t->dmas);
     g_free(t);

@@ -108,9 +108,16 @@ typedef enum FakeHandleKind {
     FAKE_HANDLE_DEVICE,
 } FakeHandleKind;
 
+/*
+ * An open fake file.  The table is keyed on descriptor numbers, which
+ * the process can reuse behind our back (close_range(), a raw close):
+ * the memfd's identity tells a reused number from our file.
+ */
 typedef struct FakeHandle {
     FakeHandleKind kind;
     int fd;
+    dev_t dev;
+    ino_t ino;
     void *obj;
 } FakeHandle;
 
@@ -251,10 +258,17 @@ struct FakeDevice {
 
 /* fake-interpose.c ------------------------------------------------------ */
 
-/* A new handle on a fresh eventfd; its fd, or -errno. */
+/* A new handle on a fresh memfd; its fd, or -errno. */
 int fake_handle_new(FakeHandleKind kind, void *obj, bool cloexec);
+/*
+ * With fake_lock held: the handle of the fake file open at @fd, or NULL.
+ * A handle whose descriptor now holds another file is released first.
+ */
+FakeHandle *fake_handle_find(int fd);
 /* The libc functions we override, as libc has them. */
 int fake_real_close(int fd);
+void *fake_real_mmap(void *addr, size_t len, int prot, int flags, int fd,
+                     off_t off);
 void fake_log(const char *fmt, ...) G_GNUC_PRINTF(1, 2);
 
 /* fake-config.c --------------------------------------------------------- */
@@ -292,8 +306,9 @@ bool fake_group_has_node(FakeGroup *g);
 bool fake_device_is_vfio(FakeDevice *d);
 /*
  * Device DMA at @iova through the group's container: @to_memory writes
- * @buf to memory, else reads memory into it.  All or nothing; a fault is
- * counted in d->dma_faults and nothing is written.
+ * @buf to memory, else reads memory into it.  A fault is counted in
+ * d->dma_faults, never a crash: a translation fault writes nothing; a
+ * mapped page found gone or read-only stops the copy there.
  */
 bool fake_dma_rw(FakeDevice *d, uint64_t iova, void *buf, uint64_t len,
                  bool to_memory);

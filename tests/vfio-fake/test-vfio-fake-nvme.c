@@ -86,7 +86,7 @@ static uint64_t reg64(Ctrl *c, uint64_t addr)
 
 static int64_t faults(void)
 {
-    return test_state_u64(NVME_DEV, "dma-faults");
+    return test_device_u64(NVME_DEV, "dma-faults");
 }
 
 /* A command for queue @qid: the SQ tail doorbell runs it at once. */
@@ -310,7 +310,7 @@ static void test_nvme_admin(void)
     /* Async Event Request: held, nothing completes */
     submit(&c, 0, 0x0c, 0, 0, 0, 0, 0, 0);
     g_assert_false(cq_has_entry(&c, 0));
-    g_assert_cmpint(test_state_u64("\"nvme\"", "aers-held"), ==, 1);
+    g_assert_cmpint(test_device_u64(NVME_DEV, "nvme/aers-held"), ==, 1);
     g_assert_cmphex(run(&c, 0, 0x08, 0, 0, 0, 0, 0, 0, &dw0), ==, 0);
     g_assert_cmphex(dw0 & 1, ==, 1);                    /* not aborted */
 
@@ -322,11 +322,11 @@ static void test_nvme_admin(void)
                         (QSIZE - 1) << 16 | 9, 1, 0, NULL), ==,
                     ST_INVALID_QID);
     ctrl_io_queues(&c);
-    g_assert_cmpint(test_state_u64("\"nvme\"", "io-sqs"), ==, 1);
+    g_assert_cmpint(test_device_u64(NVME_DEV, "nvme/io-sqs"), ==, 1);
     g_assert_cmphex(run(&c, 0, 0x04, 0, 0, 0, 1, 0, 0, NULL), ==, 0x410c);
     g_assert_cmphex(run(&c, 0, 0x00, 0, 0, 0, 1, 0, 0, NULL), ==, 0);
     g_assert_cmphex(run(&c, 0, 0x04, 0, 0, 0, 1, 0, 0, NULL), ==, 0);
-    g_assert_cmpint(test_state_u64("\"nvme\"", "io-sqs"), ==, 0);
+    g_assert_cmpint(test_device_u64(NVME_DEV, "nvme/io-sqs"), ==, 0);
     g_assert_cmpint(faults(), ==, 0);
     ctrl_down(&c);
 }
@@ -353,8 +353,8 @@ static void test_nvme_io(void)
     g_assert_cmpint(IOC(c.t.device, VFIO_DEVICE_SET_IRQS, &irqs), ==, 0);
     data = c.mem + DATA_OFF;
     list = c.mem + LIST_OFF;
-    read0 = test_state_u64("\"nvme\"", "bytes-read");
-    written0 = test_state_u64("\"nvme\"", "bytes-written");
+    read0 = test_device_u64(NVME_DEV, "nvme/bytes-read");
+    written0 = test_device_u64(NVME_DEV, "nvme/bytes-written");
 
     /* 4 KiB to LBA 16 from mid-page: PRP1, and PRP2 as the next page */
     for (int i = 0; i < 4096; i++) {
@@ -395,9 +395,9 @@ static void test_nvme_io(void)
     g_assert_cmphex(run(&c, 1, 0x02, 1, iova(DATA_OFF + 0x200),
                         iova(LIST_OFF + PAGE - 16), 100, 0, 127, NULL), ==, 0);
     g_assert_true(!memcmp(back, data + 0x200, 65536));
-    g_assert_cmpint(test_state_u64("\"nvme\"", "bytes-read") - read0, ==,
+    g_assert_cmpint(test_device_u64(NVME_DEV, "nvme/bytes-read") - read0, ==,
                     8192 + 65536);
-    g_assert_cmpint(test_state_u64("\"nvme\"", "bytes-written") - written0,
+    g_assert_cmpint(test_device_u64(NVME_DEV, "nvme/bytes-written") - written0,
                     ==, 4096 + 65536);
 
     /* Flush; the end of the namespace; a transfer beyond MDTS */
@@ -450,7 +450,7 @@ static void test_nvme_fault(void)
     /* the controller goes on */
     g_assert_cmphex(run(&c, 1, 0x02, 1, iova(DATA_OFF), 0, 0, 0, 0, NULL),
                     ==, 0);
-    g_assert_cmpint(test_state_u64("\"nvme\"", "csts"), ==, 1);
+    g_assert_cmpint(test_device_u64(NVME_DEV, "nvme/csts"), ==, 1);
 
     /* an admin queue that is unmapped: fatal status, not a hang */
     test_bar0_write32(c.t.device, 0x14, 0);
@@ -518,7 +518,7 @@ static void test_nvme_reset(void)
     /* controller reset: not ready, the I/O queues are gone */
     test_bar0_write32(c.t.device, 0x14, 0);
     g_assert_cmphex(test_bar0_read32(c.t.device, 0x1c), ==, 0);
-    g_assert_cmpint(test_state_u64("\"nvme\"", "io-sqs"), ==, 0);
+    g_assert_cmpint(test_device_u64(NVME_DEV, "nvme/io-sqs"), ==, 0);
     g_assert_cmphex(reg64(&c, 0x28), ==, iova(ASQ_OFF));     /* kept */
     ctrl_enable(&c);
     /* the doorbell of a deleted I/O queue does nothing */
@@ -531,9 +531,9 @@ static void test_nvme_reset(void)
     g_assert_cmphex(test_bar0_read32(c.t.device, 0x1c) & 0xc, ==, 0x8);
 
     /* function reset: every register back to 0 */
-    resets = test_state_u64(NVME_DEV, "resets");
+    resets = test_device_u64(NVME_DEV, "resets");
     g_assert_cmpint(IOC(c.t.device, VFIO_DEVICE_RESET, NULL), ==, 0);
-    g_assert_cmpint(test_state_u64(NVME_DEV, "resets"), ==, resets + 1);
+    g_assert_cmpint(test_device_u64(NVME_DEV, "resets"), ==, resets + 1);
     g_assert_cmphex(test_bar0_read32(c.t.device, 0x14), ==, 0);
     g_assert_cmphex(test_bar0_read32(c.t.device, 0x1c), ==, 0);
     g_assert_cmphex(test_bar0_read32(c.t.device, 0x24), ==, 0);
@@ -542,10 +542,10 @@ static void test_nvme_reset(void)
     /* without bus mastering nothing is fetched, until it is on */
     test_config_write(c.t.device, 0x04, 0x2, 2);
     ctrl_enable(&c);
-    refused = test_state_u64(NVME_DEV, "dma-refused");
+    refused = test_device_u64(NVME_DEV, "dma-refused");
     submit(&c, 0, 0x0a, 0, 0, 0, 0x06, 0, 0);
     g_assert_false(cq_has_entry(&c, 0));
-    g_assert_cmpint(test_state_u64(NVME_DEV, "dma-refused"), ==,
+    g_assert_cmpint(test_device_u64(NVME_DEV, "dma-refused"), ==,
                     refused + 1);
     test_enable_master(c.t.device);
     test_bar0_write32(c.t.device, 0x1000, c.ring[0].tail);
@@ -559,7 +559,7 @@ static void test_nvme_default_backing(void)
     g_autofree char *state = test_state_command("state");
 
     g_assert_nonnull(strstr(state, "\"model\":\"nvme\""));
-    g_assert_cmpint(test_state_u64("\"nvme\"", "blocks"), ==, 2048);
+    g_assert_cmpint(test_device_u64(NVME_DEV, "nvme/blocks"), ==, 2048);
     g_assert_nonnull(strstr(state, "/nvme-" NVME_DEV ".img\""));
 }
 

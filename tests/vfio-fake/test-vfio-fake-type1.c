@@ -93,7 +93,7 @@ static void test_type1_rules(void)
 
     test_group_up(&t, 1, VFIO_TYPE1v2_IOMMU);
     g_assert_cmpint(map(t.container, 0x100000, mem, 0x4000, RW), ==, 0);
-    g_assert_cmpint(test_state_u64(NULL, "locked-bytes"), ==, 0x4000);
+    g_assert_cmpint(test_state_u64("locked-bytes"), ==, 0x4000);
     /* overlaps, in whole or part, are refused */
     g_assert_cmpint(map(t.container, 0x100000, mem, 0x4000, RW), ==,
                     -EEXIST);
@@ -137,8 +137,8 @@ static void test_type1_rules(void)
     g_assert_cmpint(unmap(t.container, 0, &size, VFIO_DMA_UNMAP_FLAG_ALL),
                     ==, 0);
     g_assert_cmphex(size, ==, 0x2000);
-    g_assert_cmpint(test_state_u64(NULL, "locked-bytes"), ==, 0);
-    g_assert_cmpint(test_state_u64(NULL, "map-calls"), ==, 13);
+    g_assert_cmpint(test_state_u64("locked-bytes"), ==, 0);
+    g_assert_cmpint(test_state_u64("containers/*/map-calls"), ==, 13);
     test_group_down(&t);
     munmap(mem, MEM_SIZE);
 }
@@ -155,6 +155,18 @@ static void test_type1_v1(void)
     size = 0x1000;
     g_assert_cmpint(unmap(t.container, 0x10000, &size, 0), ==, 0);
     g_assert_cmphex(size, ==, 0x4000);
+    /* a range starting inside a mapping unmaps nothing */
+    g_assert_cmpint(map(t.container, 0x10000, mem, 0x4000, RW), ==, 0);
+    g_assert_cmpint(map(t.container, 0x20000, mem, 0x1000, RW), ==, 0);
+    g_assert_cmpint(map(t.container, 0x30000, mem, 0x2000, RW), ==, 0);
+    size = 0x30000;
+    g_assert_cmpint(unmap(t.container, 0x11000, &size, 0), ==, 0);
+    g_assert_cmphex(size, ==, 0);
+    /* every mapping starting inside goes, the last one whole */
+    size = 0x21000;
+    g_assert_cmpint(unmap(t.container, 0x10000, &size, 0), ==, 0);
+    g_assert_cmphex(size, ==, 0x7000);
+    g_assert_cmpint(test_state_u64("locked-bytes"), ==, 0);
     test_group_down(&t);
     munmap(mem, MEM_SIZE);
 }
@@ -174,10 +186,47 @@ static void test_type1_dma(void)
     /* past the mapping: fault, nothing written */
     test_edu_dma(t.device, 0x4000fffc, 8, true);
     g_assert_cmpuint(mem[0xfffc], ==, 0);
-    g_assert_cmpint(test_state_u64("0000:01:00.0", "dma-faults"), ==, 1);
-    g_assert_cmpint(test_state_u64("0000:01:00.0", "dma-ok"), ==, 1);
+    g_assert_cmpint(test_device_u64("0000:01:00.0", "dma-faults"), ==, 1);
+    g_assert_cmpint(test_device_u64("0000:01:00.0", "dma-ok"), ==, 1);
     test_group_down(&t);
     munmap(mem, MEM_SIZE);
+}
+
+/*
+ * Memory QEMU mapped but then unmapped or made read-only behind the
+ * IOMMU's back: the device's DMA faults, the process does not crash.
+ */
+static void test_type1_dma_gone(void)
+{
+    long page = sysconf(_SC_PAGESIZE);
+    uint8_t *mem = test_alloc_pages(4 * page);
+    uint64_t pattern = 0x1122334455667788ULL;
+    int64_t faults, ok;
+    TestGroup t;
+
+    test_device_up(&t, 1, VFIO_TYPE1v2_IOMMU, "0000:01:00.0");
+    /* the counters live as long as the process */
+    faults = test_device_u64("0000:01:00.0", "dma-faults");
+    ok = test_device_u64("0000:01:00.0", "dma-ok");
+    g_assert_cmpint(map(t.container, 0x40000000, mem, 4 * page, RW), ==, 0);
+    test_enable_master(t.device);
+    test_bar0_write64(t.device, EDU_BUF, pattern);
+    g_assert_cmpint(munmap(mem + page, page), ==, 0);
+    g_assert_cmpint(mprotect(mem + 2 * page, page, PROT_READ), ==, 0);
+    test_edu_dma(t.device, 0x40000000 + page, 8, true);
+    test_edu_dma(t.device, 0x40000000 + page, 8, false);
+    test_edu_dma(t.device, 0x40000000 + 2 * page, 8, true);
+    g_assert_cmpuint(mem[2 * page], ==, 0);
+    g_assert_cmpint(test_device_u64("0000:01:00.0", "dma-faults"), ==,
+                    faults + 3);
+    g_assert_cmpint(test_device_u64("0000:01:00.0", "dma-ok"), ==, ok);
+    /* what is still there works as before */
+    test_edu_dma(t.device, 0x40000000 + 3 * page, 8, true);
+    g_assert_cmpmem(mem + 3 * page, 8, &pattern, 8);
+    test_edu_dma(t.device, 0x40000000 + 2 * page, 8, false);
+    g_assert_cmpint(test_device_u64("0000:01:00.0", "dma-ok"), ==, ok + 2);
+    test_group_down(&t);
+    munmap(mem, 4 * page);
 }
 
 void test_type1_register(void)
@@ -186,4 +235,5 @@ void test_type1_register(void)
     g_test_add_func("/vfio-fake/type1/rules", test_type1_rules);
     g_test_add_func("/vfio-fake/type1/v1", test_type1_v1);
     g_test_add_func("/vfio-fake/type1/dma", test_type1_dma);
+    g_test_add_func("/vfio-fake/type1/dma-gone", test_type1_dma_gone);
 }

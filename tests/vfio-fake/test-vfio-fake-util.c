@@ -181,21 +181,220 @@ char *test_state_command(const char *line)
     return g_strdup(reply->str);
 }
 
-int64_t test_state_u64(const char *anchor, const char *key)
-{
-    g_autofree char *json = test_state_command("state");
-    g_autofree char *needle = g_strdup_printf("\"%s\":", key);
-    const char *p = json;
+/* The state JSON --------------------------------------------------------- */
 
-    if (anchor) {
-        p = strstr(p, anchor);
-        if (!p) {
-            return -1;
+/*
+ * A parsed JSON value: just what the fake's state needs (no escapes but
+ * \" and \\ in strings, numbers are unsigned integers).  QEMU's build
+ * has no json-glib.
+ */
+typedef enum JsonType {
+    JSON_NULL, JSON_BOOL, JSON_NUMBER, JSON_STRING, JSON_ARRAY, JSON_OBJECT,
+} JsonType;
+
+typedef struct Json {
+    JsonType type;
+    uint64_t number;           /* also a bool's 0 or 1 */
+    char *string;
+    GPtrArray *items;          /* array elements; object values */
+    GPtrArray *names;          /* object member names, as items */
+} Json;
+
+static void json_free(gpointer p)
+{
+    Json *j = p;
+
+    if (j) {
+        g_free(j->string);
+        g_clear_pointer(&j->items, g_ptr_array_unref);
+        g_clear_pointer(&j->names, g_ptr_array_unref);
+        g_free(j);
+    }
+}
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(Json, json_free)
+
+static void json_skip_blanks(const char **p)
+{
+    while (g_ascii_isspace(**p)) {
+        (*p)++;
+    }
+}
+
+static char *json_parse_string(const char **p)
+{
+    GString *s = g_string_new(NULL);
+
+    g_assert_cmpint(**p, ==, '"');
+    for ((*p)++; **p != '"'; (*p)++) {
+        g_assert_cmpint(**p, !=, '\0');
+        if (**p == '\\') {
+            (*p)++;
+            g_assert_true(**p == '"' || **p == '\\');
+        }
+        g_string_append_c(s, **p);
+    }
+    (*p)++;
+    return g_string_free(s, FALSE);
+}
+
+static Json *json_parse_value(const char **p);
+
+/* The members of an object or the elements of an array, up to @close. */
+static void json_parse_items(const char **p, Json *j, char close)
+{
+    (*p)++;
+    json_skip_blanks(p);
+    if (**p == close) {
+        (*p)++;
+        return;
+    }
+    for (;;) {
+        json_skip_blanks(p);
+        if (j->names) {
+            g_ptr_array_add(j->names, json_parse_string(p));
+            json_skip_blanks(p);
+            g_assert_cmpint(*(*p)++, ==, ':');
+        }
+        g_ptr_array_add(j->items, json_parse_value(p));
+        json_skip_blanks(p);
+        if (**p != ',') {
+            break;
+        }
+        (*p)++;
+    }
+    g_assert_cmpint(*(*p)++, ==, close);
+}
+
+static Json *json_parse_value(const char **p)
+{
+    Json *j = g_new0(Json, 1);
+    char *end;
+
+    json_skip_blanks(p);
+    if (**p == '{' || **p == '[') {
+        j->type = **p == '{' ? JSON_OBJECT : JSON_ARRAY;
+        j->items = g_ptr_array_new_with_free_func(json_free);
+        if (j->type == JSON_OBJECT) {
+            j->names = g_ptr_array_new_with_free_func(g_free);
+        }
+        json_parse_items(p, j, **p == '{' ? '}' : ']');
+    } else if (**p == '"') {
+        j->type = JSON_STRING;
+        j->string = json_parse_string(p);
+    } else if (g_str_has_prefix(*p, "null")) {
+        j->type = JSON_NULL;
+        *p += 4;
+    } else if (g_str_has_prefix(*p, "true") ||
+               g_str_has_prefix(*p, "false")) {
+        j->type = JSON_BOOL;
+        j->number = **p == 't';
+        *p += j->number ? 4 : 5;
+    } else {
+        g_assert_true(g_ascii_isdigit(**p));
+        j->type = JSON_NUMBER;
+        j->number = g_ascii_strtoull(*p, &end, 10);
+        *p = end;
+    }
+    return j;
+}
+
+/* The member @name of object @j, or NULL. */
+static Json *json_member(Json *j, const char *name)
+{
+    if (j->type != JSON_OBJECT) {
+        return NULL;
+    }
+    for (guint i = 0; i < j->names->len; i++) {
+        if (!strcmp(g_ptr_array_index(j->names, i), name)) {
+            return g_ptr_array_index(j->items, i);
         }
     }
-    p = strstr(p, needle);
-    if (!p) {
-        return -1;
+    return NULL;
+}
+
+/* Does object @j have member @name equal to @text (string or number)? */
+static bool json_member_is(Json *j, const char *name, const char *text)
+{
+    Json *m = json_member(j, name);
+    g_autofree char *num = NULL;
+
+    if (!m) {
+        return false;
     }
-    return g_ascii_strtoll(p + strlen(needle), NULL, 10);
+    if (m->type == JSON_STRING) {
+        return !strcmp(m->string, text);
+    }
+    num = g_strdup_printf("%" G_GUINT64_FORMAT, m->number);
+    return m->type == JSON_NUMBER && !strcmp(num, text);
+}
+
+/* Follow @path (see test_state_u64()) from @j; NULL if it leads nowhere. */
+static Json *json_path(Json *j, char **path)
+{
+    const char *step = path[0];
+    const char *eq;
+
+    if (!step) {
+        return j;
+    }
+    eq = strchr(step, '=');
+    if (j->type == JSON_ARRAY && (eq || !strcmp(step, "*"))) {
+        g_autofree char *name = eq ? g_strndup(step, eq - step) : NULL;
+
+        for (guint i = 0; i < j->items->len; i++) {
+            Json *item = g_ptr_array_index(j->items, i);
+            Json *found;
+
+            if (eq && !json_member_is(item, name, eq + 1)) {
+                continue;
+            }
+            found = json_path(item, path + 1);
+            if (found) {
+                return found;
+            }
+        }
+        return NULL;
+    }
+    j = json_member(j, step);
+    return j ? json_path(j, path + 1) : NULL;
+}
+
+/* The value at @path in the fake's state now (json_free it), or NULL. */
+static Json *state_at(const char *path, Json **root)
+{
+    g_autofree char *text = test_state_command("state");
+    g_auto(GStrv) steps = g_strsplit(path, "/", -1);
+    const char *p = text;
+
+    *root = json_parse_value(&p);
+    json_skip_blanks(&p);
+    g_assert_cmpint(*p, ==, '\0');
+    return json_path(*root, steps);
+}
+
+int64_t test_state_u64(const char *path)
+{
+    g_autoptr(Json) root = NULL;
+    Json *j = state_at(path, &root);
+
+    if (!j || j->type != JSON_NUMBER) {
+        g_error("state: %s is %s, not a number", path,
+                !j ? "absent" : j->type == JSON_NULL ? "null" : "no number");
+    }
+    return j->number;
+}
+
+bool test_state_has(const char *path)
+{
+    g_autoptr(Json) root = NULL;
+
+    return state_at(path, &root) != NULL;
+}
+
+int64_t test_device_u64(const char *device, const char *key)
+{
+    g_autofree char *path =
+        g_strdup_printf("groups/*/devices/name=%s/%s", device, key);
+
+    return test_state_u64(path);
 }

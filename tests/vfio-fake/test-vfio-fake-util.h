@@ -71,10 +71,17 @@ bool test_eventfd_fired(int fd);
 /* The fake's reply to one state-protocol line, through its socket. */
 char *test_state_command(const char *line);
 /*
- * A number in the state JSON: the first "@key": after the first
- * occurrence of @anchor (NULL: from the start).  -1 if absent.
+ * The number at @path in the state JSON; the test fails if it is absent,
+ * null or no number.  @path is '/'-separated steps: a member name, or in
+ * an array "KEY=VALUE" (the elements whose member KEY is that string or
+ * number) or "*" (any element); the first element that leads to the rest
+ * of the path is taken.  E.g. "groups/id=1/container".
  */
-int64_t test_state_u64(const char *anchor, const char *key);
+int64_t test_state_u64(const char *path);
+/* Does @path lead anywhere in the state JSON? */
+bool test_state_has(const char *path);
+/* test_state_u64() of member @key of function @device's object. */
+int64_t test_device_u64(const char *device, const char *key);
 
 /* The runs' test sets (meson.build runs the program once per setup). */
 extern unsigned long test_iommu_type;

@@ -18,6 +18,7 @@
  */
 
 #include "qemu/osdep.h"
+#include <link.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <glib/gstdio.h>
@@ -56,9 +57,36 @@ typedef struct FakeQemu {
     QPCIBar bar0;
 } FakeQemu;
 
+static int find_asan_runtime(struct dl_phdr_info *info, size_t size,
+                             void *opaque)
+{
+    const char *base = strrchr(info->dlpi_name, '/');
+
+    if (base && g_str_has_prefix(base + 1, "libasan.so")) {
+        *(const char **)opaque = info->dlpi_name;
+        return 1;
+    }
+    return 0;
+}
+
+/*
+ * LD_PRELOAD for a QEMU that runs the fake.  In a sanitized build QEMU
+ * and the library are instrumented, and ASan aborts unless its runtime
+ * is the first library of the process; this program, built alike, has
+ * the runtime QEMU needs already loaded, so it is put first.
+ */
+static char *fake_preload(const char *lib)
+{
+    const char *asan = NULL;
+
+    dl_iterate_phdr(find_asan_runtime, &asan);
+    return asan ? g_strdup_printf("%s %s", asan, lib) : g_strdup(lib);
+}
+
 static void fake_qemu_start(FakeQemu *f, const char *iommu)
 {
     const char *lib = g_getenv("VFIO_FAKE_LIB");
+    g_autofree char *preload = NULL;
 
     g_assert_nonnull(lib);
     f->dir = g_dir_make_tmp("vfio-fake-qtest-XXXXXX", NULL);
@@ -66,7 +94,8 @@ static void fake_qemu_start(FakeQemu *f, const char *iommu)
     /* the environment libqtest passes on to QEMU, and to QEMU only */
     g_setenv("VFIO_FAKE_IOMMU", iommu, TRUE);
     g_setenv("VFIO_FAKE_STATE_SOCKET", f->sock, TRUE);
-    g_setenv("LD_PRELOAD", lib, TRUE);
+    preload = fake_preload(lib);
+    g_setenv("LD_PRELOAD", preload, TRUE);
     f->qts = qtest_initf("-machine pseries -nodefaults "
                          "-device vfio-pci,host=0000:01:00.0,bus=pci.0,"
                          "addr=1.0");
