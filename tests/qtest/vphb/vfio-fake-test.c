@@ -18,7 +18,6 @@
  */
 
 #include "qemu/osdep.h"
-#include <link.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <glib/gstdio.h>
@@ -27,6 +26,7 @@
 #include "qemu/bswap.h"
 #include "hw/pci/pci_regs.h"
 #include "libqos/pci-spapr.h"
+#include "vphb-fake.h"
 #include "libqos/malloc-spapr.h"
 #include "qobject/qdict.h"
 #include "qobject/qlist.h"
@@ -57,32 +57,6 @@ typedef struct FakeQemu {
     QPCIBar bar0;
 } FakeQemu;
 
-static int find_asan_runtime(struct dl_phdr_info *info, size_t size,
-                             void *opaque)
-{
-    const char *base = strrchr(info->dlpi_name, '/');
-
-    if (base && g_str_has_prefix(base + 1, "libasan.so")) {
-        *(const char **)opaque = info->dlpi_name;
-        return 1;
-    }
-    return 0;
-}
-
-/*
- * LD_PRELOAD for a QEMU that runs the fake.  In a sanitized build QEMU
- * and the library are instrumented, and ASan aborts unless its runtime
- * is the first library of the process; this program, built alike, has
- * the runtime QEMU needs already loaded, so it is put first.
- */
-static char *fake_preload(const char *lib)
-{
-    const char *asan = NULL;
-
-    dl_iterate_phdr(find_asan_runtime, &asan);
-    return asan ? g_strdup_printf("%s %s", asan, lib) : g_strdup(lib);
-}
-
 static void fake_qemu_start(FakeQemu *f, const char *iommu)
 {
     const char *lib = g_getenv("VFIO_FAKE_LIB");
@@ -94,7 +68,7 @@ static void fake_qemu_start(FakeQemu *f, const char *iommu)
     /* the environment libqtest passes on to QEMU, and to QEMU only */
     g_setenv("VFIO_FAKE_IOMMU", iommu, TRUE);
     g_setenv("VFIO_FAKE_STATE_SOCKET", f->sock, TRUE);
-    preload = fake_preload(lib);
+    preload = vphb_fake_preload(lib);
     g_setenv("LD_PRELOAD", preload, TRUE);
     f->qts = qtest_initf("-machine pseries -nodefaults "
                          "-device vfio-pci,host=0000:01:00.0,bus=pci.0,"

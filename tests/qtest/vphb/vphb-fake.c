@@ -7,6 +7,7 @@
  */
 
 #include "qemu/osdep.h"
+#include <link.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <glib/gstdio.h>
@@ -14,10 +15,37 @@
 #include "qobject/qjson.h"
 #include "vphb-fake.h"
 
+static int find_asan_runtime(struct dl_phdr_info *info, size_t size,
+                             void *opaque)
+{
+    const char *base = strrchr(info->dlpi_name, '/');
+
+    if (base && g_str_has_prefix(base + 1, "libasan.so")) {
+        *(const char **)opaque = info->dlpi_name;
+        return 1;
+    }
+    return 0;
+}
+
+/*
+ * LD_PRELOAD for a QEMU that runs the fake.  In a sanitized build QEMU
+ * and the library are instrumented, and ASan aborts unless its runtime
+ * is the first library of the process; this program, built alike, has
+ * the runtime QEMU needs already loaded, so it is put first.
+ */
+char *vphb_fake_preload(const char *lib)
+{
+    const char *asan = NULL;
+
+    dl_iterate_phdr(find_asan_runtime, &asan);
+    return asan ? g_strdup_printf("%s %s", asan, lib) : g_strdup(lib);
+}
+
 void vphb_fake_start(VphbFake *f, const char *iommu, const char *topology,
                      const char *const *env, const char *args)
 {
     const char *lib = g_getenv("VFIO_FAKE_LIB");
+    g_autofree char *preload = NULL;
     g_autofree char *topo = NULL;
     g_auto(GStrv) saved = g_get_environ();
 
@@ -37,7 +65,8 @@ void vphb_fake_start(VphbFake *f, const char *iommu, const char *topology,
 
         g_setenv(kv[0], kv[1], TRUE);
     }
-    g_setenv("LD_PRELOAD", lib, TRUE);
+    preload = vphb_fake_preload(lib);
+    g_setenv("LD_PRELOAD", preload, TRUE);
     f->qts = qtest_initf("-machine pseries -nodefaults %s", args);
     g_unsetenv("LD_PRELOAD");
     g_unsetenv("VFIO_FAKE_TOPOLOGY");

@@ -32,6 +32,12 @@ void vphb_fake_start(VphbFake *f, const char *iommu, const char *topology,
                      const char *const *env, const char *args);
 void vphb_fake_stop(VphbFake *f);
 
+/*
+ * The LD_PRELOAD value that loads the fake library @lib into QEMU: in a
+ * sanitized build, ASan's runtime goes first, as ASan requires.
+ */
+char *vphb_fake_preload(const char *lib);
+
 /* One request to the fake's state socket; the reply line, no newline. */
 char *vphb_fake_cmd(VphbFake *f, const char *line);
 /* The fake's whole state (see tests/vfio-fake/README.rst). */
