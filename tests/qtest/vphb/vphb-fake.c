@@ -232,3 +232,21 @@ void vphb_add_must_fail(VphbFake *f, const char *json,
         g_assert_cmpint(vphb_qemu_fds(f), ==, qemu_fds);
     }
 }
+
+char *vphb_functions(QTestState *qts, const char *id)
+{
+    g_autofree char *path = g_strdup_printf("/machine/peripheral/%s", id);
+    QObject *obj = vphb_qom_get(qts, path, "functions");
+    GString *s = g_string_new(NULL);
+    const QListEntry *e;
+
+    QLIST_FOREACH_ENTRY(qobject_to(QList, obj), e) {
+        QDict *fn = qobject_to(QDict, qlist_entry_obj(e));
+
+        g_string_append_printf(s, "%s%s@%" PRId64, s->len ? " " : "",
+                               qdict_get_str(fn, "host"),
+                               qdict_get_int(fn, "devfn"));
+    }
+    qobject_unref(obj);
+    return g_string_free(s, false);
+}

@@ -54,6 +54,9 @@ int vphb_qemu_fds(VphbFake *f);
 /* qom-get of @prop on @path, as a new reference */
 QObject *vphb_qom_get(QTestState *qts, const char *path, const char *prop);
 
+/* The vPHB @id's "functions" property, as "host@devfn" words */
+char *vphb_functions(QTestState *qts, const char *id);
+
 /*
  * device_add of @json (a JSON object's members, "driver" included) that
  * must fail: the error must contain every string of @needles, and QEMU

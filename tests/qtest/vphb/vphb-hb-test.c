@@ -46,25 +46,6 @@ static void cold_start_must_fail(const char *args, const char *const *needles)
 
 static const char *const iommus[] = { "spapr-tce-v2", "type1" };
 
-/* qom-get of a vPHB's "functions", as "host@devfn" words */
-static char *functions_of(QTestState *qts, const char *id)
-{
-    g_autofree char *path = g_strdup_printf("/machine/peripheral/%s", id);
-    QObject *obj = vphb_qom_get(qts, path, "functions");
-    GString *s = g_string_new(NULL);
-    const QListEntry *e;
-
-    QLIST_FOREACH_ENTRY(qobject_to(QList, obj), e) {
-        QDict *fn = qobject_to(QDict, qlist_entry_obj(e));
-
-        g_string_append_printf(s, "%s%s@%" PRId64, s->len ? " " : "",
-                               qdict_get_str(fn, "host"),
-                               qdict_get_int(fn, "devfn"));
-    }
-    qobject_unref(obj);
-    return g_string_free(s, false);
-}
-
 /* The groups of the fake's open containers, as "[1] [2]" */
 static char *container_groups(VphbFake *f)
 {
@@ -109,14 +90,14 @@ static void test_groups(const void *opaque)
                     "\"index\": 2, \"iommu\": 2}' "
                     "-device " VPHB ",id=vphb3,index=3,iommu=3");
 
-    fns = functions_of(f.qts, "vphb1");
+    fns = vphb_functions(f.qts, "vphb1");
     g_assert_cmpstr(fns, ==, "0000:01:00.0@0");
     g_free(fns);
     /* one two-function device: slot 0, functions 0 and 1 */
-    fns = functions_of(f.qts, "vphb2");
+    fns = vphb_functions(f.qts, "vphb2");
     g_assert_cmpstr(fns, ==, "0000:02:00.0@0 0000:02:00.1@1");
     g_free(fns);
-    fns = functions_of(f.qts, "vphb3");
+    fns = vphb_functions(f.qts, "vphb3");
     g_assert_cmpstr(fns, ==, "0000:03:00.0@0");
 
     /* one container per vPHB, each with its own group only */
@@ -269,7 +250,7 @@ static void test_layouts(void)
     qtest_qmp_assert_success(f.qts, "{'execute': 'device_add', 'arguments': "
                              "{'driver': '" VPHB "', 'id': 'vphb5', "
                              "'index': 5, 'iommu': 5}}");
-    fns = functions_of(f.qts, "vphb5");
+    fns = vphb_functions(f.qts, "vphb5");
     g_assert_cmpstr(fns, ==, "0000:05:00.0@0");
     vphb_add_must_fail(&f, "\"driver\": \"" VPHB "\", \"id\": \"bad\", "
                        "\"index\": 6, \"iommu\": 6", no_fn0);

@@ -290,25 +290,6 @@ static bool device_exists(QTestState *qts, const char *id)
     return exists;
 }
 
-/* qom-get of a vPHB's "functions", as "host@devfn" words */
-static char *functions_of(QTestState *qts, const char *id)
-{
-    g_autofree char *path = g_strdup_printf("/machine/peripheral/%s", id);
-    QObject *obj = vphb_qom_get(qts, path, "functions");
-    GString *s = g_string_new(NULL);
-    const QListEntry *e;
-
-    QLIST_FOREACH_ENTRY(qobject_to(QList, obj), e) {
-        QDict *fn = qobject_to(QDict, qlist_entry_obj(e));
-
-        g_string_append_printf(s, "%s%s@%" PRId64, s->len ? " " : "",
-                               qdict_get_str(fn, "host"),
-                               qdict_get_int(fn, "devfn"));
-    }
-    qobject_unref(obj);
-    return g_string_free(s, false);
-}
-
 /* The fake: is group @group open, and in which container (-1: none)? */
 static int group_container(VphbFake *f, int group, bool *open)
 {
@@ -501,7 +482,7 @@ static void test_plug_unplug(void)
     g_assert_cmpint(vphb_fake_containers(&f), ==, 2);
     g_assert_cmpint(group_container(&f, 2, &open), >=, 0);
     g_assert_true(open);
-    fns = functions_of(f.qts, "vphb1");
+    fns = vphb_functions(f.qts, "vphb1");
     g_assert_cmpstr(fns, ==, "0000:02:00.0@0 0000:02:00.1@1");
 
     /* the guest learns it through the PHB's DRC */
@@ -719,7 +700,7 @@ static void test_populate_off(void)
                     "addr=3.1 "
                     "-device vfio-pci,id=fn0,host=0000:02:00.0,bus=vphb2.0,"
                     "addr=3.0,multifunction=on");
-    fns = functions_of(f.qts, "vphb2");
+    fns = vphb_functions(f.qts, "vphb2");
     g_assert_cmpstr(fns, ==, "0000:02:00.0@24 0000:02:00.1@25");
     g_assert_cmpint(group_container(&f, 2, &open), >=, 0);
     g_assert_cmpint(vphb_fake_containers(&f), ==, 1);
@@ -750,7 +731,7 @@ static void test_populate_off(void)
     plug_function(f.qts, "fn1", "0000:02:00.1", "vphb2.0", "3.1");
     plug_function(f.qts, "fn0", "0000:02:00.0", "vphb2.0", "3.0");
     g_free(fns);
-    fns = functions_of(f.qts, "vphb2");
+    fns = vphb_functions(f.qts, "vphb2");
     g_assert_cmpstr(fns, ==, "0000:02:00.0@24 0000:02:00.1@25");
     g_assert_cmpint(group_container(&f, 2, &open), >=, 0);
     g_assert_cmpuint(drc_sense(f.qts, fn0), ==, SENSE_PRESENT);
@@ -786,7 +767,7 @@ static void test_populate_off_hotplug(void)
     plug_vphb(f.qts, "vphb1", 1, 1, false);
     g_assert_cmpint(vphb_fake_containers(&f), ==, 1);
     plug_function(f.qts, "fn", "0000:01:00.0", "vphb1.0", "4");
-    fns = functions_of(f.qts, "vphb1");
+    fns = vphb_functions(f.qts, "vphb1");
     g_assert_cmpstr(fns, ==, "0000:01:00.0@32");
     g_assert_cmpint(group_container(&f, 1, &open), >=, 0);
     /* the guest never took the PHB: it goes at once, function and all */
@@ -828,7 +809,7 @@ static void test_libvirt(void)
                     "-device '{\"driver\":\"vfio-pci\","
                     "\"host\":\"0000:01:00.0\",\"bus\":\"pci.1.0\","
                     "\"addr\":\"0x1\"}'");
-    fns = functions_of(f.qts, "pci.1");
+    fns = vphb_functions(f.qts, "pci.1");
     g_assert_cmpstr(fns, ==, "0000:01:00.0@8");
     g_assert_cmpint(vphb_fake_containers(&f), ==, 1);
     vphb_fake_stop(&f);
