@@ -70,8 +70,6 @@
 typedef struct Tce {
     uint64_t tce;
     bool host;          /* the host must map it (false: outside RAM) */
-    bool stale;         /* Type1 kept an older mapping here (issue 14) */
-    uint64_t stale_tce; /* ... the TCE that mapping still follows */
 } Tce;
 
 /* The test's model of one DMA window */
@@ -151,14 +149,19 @@ static Tce *model_tce(Window *w, uint64_t ioba)
     return t;
 }
 
-/* What QEMU does for every TCE a hypercall writes: one notification */
+/*
+ * What QEMU does for every TCE a hypercall writes: one notification, and
+ * an UNMAP of the old entry first when a valid TCE replaces a valid one.
+ */
 static void model_put(Window *w, uint64_t ioba, uint64_t tce, bool host)
 {
     Tce *t = model_tce(w, ioba);
 
+    if ((t->tce & TCE_RW) && (tce & TCE_RW)) {
+        w->unmaps++;
+    }
     t->tce = tce;
     t->host = host && (tce & TCE_RW);
-    t->stale = false;
     if (tce & TCE_RW) {
         w->maps++;
     } else {
@@ -269,10 +272,10 @@ static gboolean expect_run(gpointer key, gpointer value, gpointer opaque)
     uint64_t ioba = *(uint64_t *)key;
     uint64_t psize = 1ULL << c->w->shift;
     Tce *t = value;
-    uint64_t tce = t->stale ? t->stale_tce : t->tce;
 
     if (t->host) {
-        add_run(c->runs, ioba, psize, tce & ~(psize - 1), host_perm(tce));
+        add_run(c->runs, ioba, psize, t->tce & ~(psize - 1),
+                host_perm(t->tce));
     }
     return false;
 }
@@ -704,7 +707,7 @@ static uint32_t create_ddw(Vphb *v)
 #define GPA_OUTSIDE 0x0000100000000000ULL
 
 /* The 32-bit default window: every TCE hypercall, and DMA through it */
-static void default_window(Vphb *v, bool type1)
+static void default_window(Vphb *v)
 {
     uint32_t liobn = v->win[0].liobn;
     uint64_t list[4];
@@ -720,27 +723,13 @@ static void default_window(Vphb *v, bool type1)
     edu_dma(v, 0x4000 + 0x8, GPA_B + 0x8, false, true);
     edu_dma(v, 0x4000 + 0x8, GPA_B + 0x8, true, false);
 
-    /* a valid TCE retargeted in place */
+    /*
+     * A valid TCE retargeted in place: the old page is unmapped first,
+     * or Type1 refuses the new mapping (EEXIST) and keeps the old page.
+     */
     put_tce(v, liobn, 0x3000, GPA_C | TCE_RW);
-    if (type1) {
-        /*
-         * Issue 14: QEMU maps the new TCE without unmapping the old one,
-         * Type1 refuses the overlap (EEXIST), and the host keeps mapping
-         * the old page: the device still writes GPA_A, not GPA_C.  This
-         * pins that exact behaviour until issue 14 is fixed.
-         */
-        Tce *t = model_tce(&v->win[0], 0x3000);
-
-        t->stale = true;
-        t->stale_tce = GPA_A | TCE_RW;
-        check_vphb(v, "H_PUT_TCE overwrite (Type1, issue 14)");
-        edu_dma(v, 0x3000, GPA_A, true, true);
-        g_test_incomplete("issue 14: on Type1 overwriting a valid TCE leaves "
-                          "the host mapping the old page (EEXIST)");
-    } else {
-        check_vphb(v, "H_PUT_TCE overwrite");
-        edu_dma(v, 0x3000, GPA_C, true, true);
-    }
+    check_vphb(v, "H_PUT_TCE overwrite");
+    edu_dma(v, 0x3000, GPA_C, true, true);
 
     /* cleared: the mapping goes, and a DMA through it faults */
     put_tce(v, liobn, 0x3000, 0);
@@ -814,6 +803,22 @@ static void outside_ram(Vphb *v)
 
     put_tce(v, liobn, 0x40000, 0);
     check_vphb(v, "H_PUT_TCE outside RAM cleared");
+
+    /*
+     * A valid TCE overwritten with one outside RAM: VFIO cannot map the
+     * new one, and the old page must not stay mapped either.
+     */
+    put_tce(v, liobn, 0x40000, GPA_B | TCE_RW);
+    check_vphb(v, "H_PUT_TCE before an overwrite outside RAM");
+    edu_dma(v, 0x40000, GPA_B, true, true);
+    g_assert_cmpint(hcall(v, NULL, H_PUT_TCE, liobn, 0x40000,
+                          GPA_OUTSIDE | TCE_RW, 0), ==, H_SUCCESS);
+    model_put(w, 0x40000, GPA_OUTSIDE | TCE_RW, false);
+    check_vphb(v, "H_PUT_TCE overwrite outside RAM");
+    edu_dma(v, 0x40000, GPA_B, true, false);
+
+    put_tce(v, liobn, 0x40000, 0);
+    check_vphb(v, "H_PUT_TCE overwrite outside RAM cleared");
 }
 
 /* The DDW, created as Linux does, all of RAM direct-mapped */
@@ -860,23 +865,10 @@ static void ddw(Vphb *v, bool type1)
     edu_dma(v, w->bus + 8 * psize + 0x100, 8 * psize + 0x100, false, true);
     edu_dma(v, w->bus + 8 * psize + 0x100, 8 * psize + 0x100, true, false);
 
-    /* page 8 retargeted to page 20's memory */
+    /* page 8 retargeted to page 20's memory, read-write */
     put_tce(v, liobn, w->bus + 8 * psize, (20 * psize) | TCE_RW);
-    if (type1) {
-        /* issue 14, as in the default window: the read-only page stays */
-        Tce *t = model_tce(w, w->bus + 8 * psize);
-
-        t->stale = true;
-        t->stale_tce = (8 * psize) | TCE_RO;
-        check_vphb(v, "DDW H_PUT_TCE overwrite (Type1, issue 14)");
-        edu_dma(v, w->bus + 8 * psize, 8 * psize, false, true);
-        edu_dma(v, w->bus + 8 * psize, 20 * psize, true, false);
-        g_test_incomplete("issue 14: on Type1 overwriting a valid TCE leaves "
-                          "the host mapping the old page (EEXIST)");
-    } else {
-        check_vphb(v, "DDW H_PUT_TCE overwrite");
-        edu_dma(v, w->bus + 8 * psize + 0x80, 20 * psize + 0x80, true, true);
-    }
+    check_vphb(v, "DDW H_PUT_TCE overwrite");
+    edu_dma(v, w->bus + 8 * psize + 0x80, 20 * psize + 0x80, true, true);
 
     put_tce(v, liobn, w->bus + 8 * psize, 0);
     check_vphb(v, "DDW H_PUT_TCE clear");
@@ -913,7 +905,7 @@ static void test_dma(const void *opaque)
     vphb_init(&v, &f, &alloc, "vphb1", 1, 1, "0000:01:00.0");
     g_assert_cmpint(is_type1(&v), ==, type1);
 
-    default_window(&v, type1);
+    default_window(&v);
     outside_ram(&v);
     ddw(&v, type1);
 
