@@ -914,6 +914,69 @@ static void test_dma(const void *opaque)
     alloc_destroy(&alloc);
 }
 
+#define RTAS_OUT_PARAM_ERROR    (-3)
+
+/*
+ * The largest DDW: on Type1, the block the vPHB found in the fake's
+ * 39-bit aperture (2^38 at 2^38, as 0..1 GiB is the default window), in
+ * TCEs of 16M, the largest page size offered, so that the count is safe
+ * whatever page size the guest picks; query says so in both its forms,
+ * and create refuses anything bigger.  sPAPR keeps QEMU's figures.
+ */
+static void test_ddw_limit(const void *opaque)
+{
+    const char *iommu = opaque;
+    bool type1 = !strcmp(iommu, "type1");
+    QGuestAllocator alloc;
+    VphbFake f;
+    Vphb v;
+    uint32_t q_args[3], q[6], c[4], rm;
+    uint64_t block = type1 ? 1ULL << 38 : 0;
+
+    ram_delta_known = false;
+    vphb_fake_start(&f, iommu, NULL, NULL,
+                    "-m 1G -device " VPHB ",id=vphb1,index=1,iommu=1");
+    spapr_alloc_init(&alloc, f.qts, ALLOC_NO_FLAGS);
+    vphb_init(&v, &f, &alloc, "vphb1", 1, 1, "0000:01:00.0");
+    q_args[0] = 0;
+    q_args[1] = v.bus.buid >> 32;
+    q_args[2] = (uint32_t)v.bus.buid;
+
+    rtas(&v, "ibm,query-pe-dma-window", q_args, 3, q, 5);
+    g_assert_cmpint(q[0], ==, 0);
+    g_assert_cmpuint(linux_page_shift(q[3]), ==, 21);
+    g_assert_cmphex(q[2], ==, type1 ? block >> 24 : 0x80000000);
+    rtas(&v, "ibm,query-pe-dma-window", q_args, 3, q, 6);
+    g_assert_cmpint(q[0], ==, 0);
+    g_assert_cmphex(((uint64_t)q[2] << 32) | q[3], ==,
+                    type1 ? block >> 24 : 1ULL << 37);
+
+    if (type1) {
+        uint32_t big[] = { 0, q_args[1], q_args[2], 21, 39 };
+        uint32_t fits[] = { 0, q_args[1], q_args[2], 21, 38 };
+
+        rtas(&v, "ibm,create-pe-dma-window", big, 5, c, 4);
+        g_assert_cmpint((int32_t)c[0], ==, RTAS_OUT_PARAM_ERROR);
+        /* nothing was created: one window is still free */
+        rtas(&v, "ibm,query-pe-dma-window", q_args, 3, q, 5);
+        g_assert_cmpint(q[1], ==, 1);
+
+        rtas(&v, "ibm,create-pe-dma-window", fits, 5, c, 4);
+        g_assert_cmpint(c[0], ==, 0);
+        g_assert_cmphex(((uint64_t)c[2] << 32) | c[3], ==, block);
+        model_enable(&v.win[1], block, 21, block >> 21);
+        check_vphb(&v, "ibm,create-pe-dma-window of the whole block");
+        rtas(&v, "ibm,remove-pe-dma-window", &c[1], 1, &rm, 1);
+        g_assert_cmpint(rm, ==, 0);
+        model_disable(&v.win[1]);
+        check_vphb(&v, "ibm,remove-pe-dma-window");
+    }
+
+    vphb_fini(&v);
+    vphb_fake_stop(&f);
+    alloc_destroy(&alloc);
+}
+
 /*
  * Two vPHBs, two containers: a TCE of one maps only in its own, and the
  * other's device cannot DMA through that IOVA.
@@ -964,8 +1027,11 @@ int main(int argc, char **argv)
                                                iommus[i]);
         g_autofree char *iso = g_strdup_printf("/vphb/dma/isolation/%s",
                                                iommus[i]);
+        g_autofree char *lim = g_strdup_printf("/vphb/dma/ddw-limit/%s",
+                                               iommus[i]);
 
         qtest_add_data_func(dma, iommus[i], test_dma);
+        qtest_add_data_func(lim, iommus[i], test_ddw_limit);
         qtest_add_data_func(iso, iommus[i], test_isolation);
     }
     return g_test_run();
