@@ -400,24 +400,49 @@ static int vphb_place_ddw(SpaprVfioHbState *s, VFIOContainerBase *bc)
     return 0;
 }
 
-/* The functions are in: check the container, then place the DDW. */
+/*
+ * The functions are in: check the container, then fit the DDW to a Type1
+ * host.  A Type1 IOMMU maps any multiple of its smallest page size, so
+ * the guest is offered only TCE page sizes that are; and it maps only
+ * inside its IOVA ranges, so the window goes in the block the PHB found
+ * there and may be no bigger (ibm,query-pe-dma-window says how big).
+ */
 static bool vphb_container_ready(SpaprVfioHbState *s, Error **errp)
 {
+    SpaprPhbState *sphb = SPAPR_PCI_HOST_BRIDGE(s);
     VFIOContainerBase *bc = vphb_container(s, errp);
+    g_autofree char *who = NULL;
+    uint64_t host_min;
+    int shift;
 
     if (!bc) {
         return false;
     }
-    if (!object_dynamic_cast(OBJECT(bc), TYPE_VFIO_IOMMU_SPAPR) &&
-        SPAPR_PCI_HOST_BRIDGE(s)->ddw_enabled &&
-        !vphb_place_ddw(s, bc)) {
-        g_autofree char *who = vphb_name(s);
-
+    if (object_dynamic_cast(OBJECT(bc), TYPE_VFIO_IOMMU_SPAPR) ||
+        !sphb->ddw_enabled) {
+        return true;
+    }
+    who = vphb_name(s);
+    host_min = bc->pgsizes & -bc->pgsizes;
+    if (host_min) {
+        sphb->page_size_mask &= ~(host_min - 1);
+    }
+    if (!sphb->page_size_mask) {
+        error_setg(errp, "%s: host IOMMU group %u: the host IOMMU maps pages "
+                   "of 0x%" PRIx64 " bytes or more, larger than every page "
+                   "size in pgsz", who, s->group, host_min);
+        error_append_hint(errp, "Add a larger page size to pgsz, or try "
+                          "ddw=off.\n");
+        return false;
+    }
+    shift = vphb_place_ddw(s, bc);
+    if (!shift) {
         error_setg(errp, "%s: host IOMMU group %u: no room for a 64-bit DMA "
                    "window in the host's IOVA ranges", who, s->group);
         error_append_hint(errp, "Try ddw=off.\n");
         return false;
     }
+    sphb->ddw_max_size = 1ULL << shift;
     return true;
 }
 

@@ -70,8 +70,6 @@
 typedef struct Tce {
     uint64_t tce;
     bool host;          /* the host must map it (false: outside RAM) */
-    bool stale;         /* Type1 kept an older mapping here (issue 14) */
-    uint64_t stale_tce; /* ... the TCE that mapping still follows */
 } Tce;
 
 /* The test's model of one DMA window */
@@ -151,14 +149,19 @@ static Tce *model_tce(Window *w, uint64_t ioba)
     return t;
 }
 
-/* What QEMU does for every TCE a hypercall writes: one notification */
+/*
+ * What QEMU does for every TCE a hypercall writes: one notification, and
+ * an UNMAP of the old entry first when a valid TCE replaces a valid one.
+ */
 static void model_put(Window *w, uint64_t ioba, uint64_t tce, bool host)
 {
     Tce *t = model_tce(w, ioba);
 
+    if ((t->tce & TCE_RW) && (tce & TCE_RW)) {
+        w->unmaps++;
+    }
     t->tce = tce;
     t->host = host && (tce & TCE_RW);
-    t->stale = false;
     if (tce & TCE_RW) {
         w->maps++;
     } else {
@@ -269,10 +272,10 @@ static gboolean expect_run(gpointer key, gpointer value, gpointer opaque)
     uint64_t ioba = *(uint64_t *)key;
     uint64_t psize = 1ULL << c->w->shift;
     Tce *t = value;
-    uint64_t tce = t->stale ? t->stale_tce : t->tce;
 
     if (t->host) {
-        add_run(c->runs, ioba, psize, tce & ~(psize - 1), host_perm(tce));
+        add_run(c->runs, ioba, psize, t->tce & ~(psize - 1),
+                host_perm(t->tce));
     }
     return false;
 }
@@ -704,7 +707,7 @@ static uint32_t create_ddw(Vphb *v)
 #define GPA_OUTSIDE 0x0000100000000000ULL
 
 /* The 32-bit default window: every TCE hypercall, and DMA through it */
-static void default_window(Vphb *v, bool type1)
+static void default_window(Vphb *v)
 {
     uint32_t liobn = v->win[0].liobn;
     uint64_t list[4];
@@ -720,27 +723,13 @@ static void default_window(Vphb *v, bool type1)
     edu_dma(v, 0x4000 + 0x8, GPA_B + 0x8, false, true);
     edu_dma(v, 0x4000 + 0x8, GPA_B + 0x8, true, false);
 
-    /* a valid TCE retargeted in place */
+    /*
+     * A valid TCE retargeted in place: the old page is unmapped first,
+     * or Type1 refuses the new mapping (EEXIST) and keeps the old page.
+     */
     put_tce(v, liobn, 0x3000, GPA_C | TCE_RW);
-    if (type1) {
-        /*
-         * Issue 14: QEMU maps the new TCE without unmapping the old one,
-         * Type1 refuses the overlap (EEXIST), and the host keeps mapping
-         * the old page: the device still writes GPA_A, not GPA_C.  This
-         * pins that exact behaviour until issue 14 is fixed.
-         */
-        Tce *t = model_tce(&v->win[0], 0x3000);
-
-        t->stale = true;
-        t->stale_tce = GPA_A | TCE_RW;
-        check_vphb(v, "H_PUT_TCE overwrite (Type1, issue 14)");
-        edu_dma(v, 0x3000, GPA_A, true, true);
-        g_test_incomplete("issue 14: on Type1 overwriting a valid TCE leaves "
-                          "the host mapping the old page (EEXIST)");
-    } else {
-        check_vphb(v, "H_PUT_TCE overwrite");
-        edu_dma(v, 0x3000, GPA_C, true, true);
-    }
+    check_vphb(v, "H_PUT_TCE overwrite");
+    edu_dma(v, 0x3000, GPA_C, true, true);
 
     /* cleared: the mapping goes, and a DMA through it faults */
     put_tce(v, liobn, 0x3000, 0);
@@ -814,6 +803,22 @@ static void outside_ram(Vphb *v)
 
     put_tce(v, liobn, 0x40000, 0);
     check_vphb(v, "H_PUT_TCE outside RAM cleared");
+
+    /*
+     * A valid TCE overwritten with one outside RAM: VFIO cannot map the
+     * new one, and the old page must not stay mapped either.
+     */
+    put_tce(v, liobn, 0x40000, GPA_B | TCE_RW);
+    check_vphb(v, "H_PUT_TCE before an overwrite outside RAM");
+    edu_dma(v, 0x40000, GPA_B, true, true);
+    g_assert_cmpint(hcall(v, NULL, H_PUT_TCE, liobn, 0x40000,
+                          GPA_OUTSIDE | TCE_RW, 0), ==, H_SUCCESS);
+    model_put(w, 0x40000, GPA_OUTSIDE | TCE_RW, false);
+    check_vphb(v, "H_PUT_TCE overwrite outside RAM");
+    edu_dma(v, 0x40000, GPA_B, true, false);
+
+    put_tce(v, liobn, 0x40000, 0);
+    check_vphb(v, "H_PUT_TCE overwrite outside RAM cleared");
 }
 
 /* The DDW, created as Linux does, all of RAM direct-mapped */
@@ -860,23 +865,10 @@ static void ddw(Vphb *v, bool type1)
     edu_dma(v, w->bus + 8 * psize + 0x100, 8 * psize + 0x100, false, true);
     edu_dma(v, w->bus + 8 * psize + 0x100, 8 * psize + 0x100, true, false);
 
-    /* page 8 retargeted to page 20's memory */
+    /* page 8 retargeted to page 20's memory, read-write */
     put_tce(v, liobn, w->bus + 8 * psize, (20 * psize) | TCE_RW);
-    if (type1) {
-        /* issue 14, as in the default window: the read-only page stays */
-        Tce *t = model_tce(w, w->bus + 8 * psize);
-
-        t->stale = true;
-        t->stale_tce = (8 * psize) | TCE_RO;
-        check_vphb(v, "DDW H_PUT_TCE overwrite (Type1, issue 14)");
-        edu_dma(v, w->bus + 8 * psize, 8 * psize, false, true);
-        edu_dma(v, w->bus + 8 * psize, 20 * psize, true, false);
-        g_test_incomplete("issue 14: on Type1 overwriting a valid TCE leaves "
-                          "the host mapping the old page (EEXIST)");
-    } else {
-        check_vphb(v, "DDW H_PUT_TCE overwrite");
-        edu_dma(v, w->bus + 8 * psize + 0x80, 20 * psize + 0x80, true, true);
-    }
+    check_vphb(v, "DDW H_PUT_TCE overwrite");
+    edu_dma(v, w->bus + 8 * psize + 0x80, 20 * psize + 0x80, true, true);
 
     put_tce(v, liobn, w->bus + 8 * psize, 0);
     check_vphb(v, "DDW H_PUT_TCE clear");
@@ -913,9 +905,72 @@ static void test_dma(const void *opaque)
     vphb_init(&v, &f, &alloc, "vphb1", 1, 1, "0000:01:00.0");
     g_assert_cmpint(is_type1(&v), ==, type1);
 
-    default_window(&v, type1);
+    default_window(&v);
     outside_ram(&v);
     ddw(&v, type1);
+
+    vphb_fini(&v);
+    vphb_fake_stop(&f);
+    alloc_destroy(&alloc);
+}
+
+#define RTAS_OUT_PARAM_ERROR    (-3)
+
+/*
+ * The largest DDW: on Type1, the block the vPHB found in the fake's
+ * 39-bit aperture (2^38 at 2^38, as 0..1 GiB is the default window), in
+ * TCEs of 16M, the largest page size offered, so that the count is safe
+ * whatever page size the guest picks; query says so in both its forms,
+ * and create refuses anything bigger.  sPAPR keeps QEMU's figures.
+ */
+static void test_ddw_limit(const void *opaque)
+{
+    const char *iommu = opaque;
+    bool type1 = !strcmp(iommu, "type1");
+    QGuestAllocator alloc;
+    VphbFake f;
+    Vphb v;
+    uint32_t q_args[3], q[6], c[4], rm;
+    uint64_t block = type1 ? 1ULL << 38 : 0;
+
+    ram_delta_known = false;
+    vphb_fake_start(&f, iommu, NULL, NULL,
+                    "-m 1G -device " VPHB ",id=vphb1,index=1,iommu=1");
+    spapr_alloc_init(&alloc, f.qts, ALLOC_NO_FLAGS);
+    vphb_init(&v, &f, &alloc, "vphb1", 1, 1, "0000:01:00.0");
+    q_args[0] = 0;
+    q_args[1] = v.bus.buid >> 32;
+    q_args[2] = (uint32_t)v.bus.buid;
+
+    rtas(&v, "ibm,query-pe-dma-window", q_args, 3, q, 5);
+    g_assert_cmpint(q[0], ==, 0);
+    g_assert_cmpuint(linux_page_shift(q[3]), ==, 21);
+    g_assert_cmphex(q[2], ==, type1 ? block >> 24 : 0x80000000);
+    rtas(&v, "ibm,query-pe-dma-window", q_args, 3, q, 6);
+    g_assert_cmpint(q[0], ==, 0);
+    g_assert_cmphex(((uint64_t)q[2] << 32) | q[3], ==,
+                    type1 ? block >> 24 : 1ULL << 37);
+
+    if (type1) {
+        uint32_t big[] = { 0, q_args[1], q_args[2], 21, 39 };
+        uint32_t fits[] = { 0, q_args[1], q_args[2], 21, 38 };
+
+        rtas(&v, "ibm,create-pe-dma-window", big, 5, c, 4);
+        g_assert_cmpint((int32_t)c[0], ==, RTAS_OUT_PARAM_ERROR);
+        /* nothing was created: one window is still free */
+        rtas(&v, "ibm,query-pe-dma-window", q_args, 3, q, 5);
+        g_assert_cmpint(q[1], ==, 1);
+
+        rtas(&v, "ibm,create-pe-dma-window", fits, 5, c, 4);
+        g_assert_cmpint(c[0], ==, 0);
+        g_assert_cmphex(((uint64_t)c[2] << 32) | c[3], ==, block);
+        model_enable(&v.win[1], block, 21, block >> 21);
+        check_vphb(&v, "ibm,create-pe-dma-window of the whole block");
+        rtas(&v, "ibm,remove-pe-dma-window", &c[1], 1, &rm, 1);
+        g_assert_cmpint(rm, ==, 0);
+        model_disable(&v.win[1]);
+        check_vphb(&v, "ibm,remove-pe-dma-window");
+    }
 
     vphb_fini(&v);
     vphb_fake_stop(&f);
@@ -972,8 +1027,11 @@ int main(int argc, char **argv)
                                                iommus[i]);
         g_autofree char *iso = g_strdup_printf("/vphb/dma/isolation/%s",
                                                iommus[i]);
+        g_autofree char *lim = g_strdup_printf("/vphb/dma/ddw-limit/%s",
+                                               iommus[i]);
 
         qtest_add_data_func(dma, iommus[i], test_dma);
+        qtest_add_data_func(lim, iommus[i], test_ddw_limit);
         qtest_add_data_func(iso, iommus[i], test_isolation);
     }
     return g_test_run();
