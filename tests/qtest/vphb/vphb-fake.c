@@ -12,6 +12,9 @@
 #include <sys/un.h>
 #include <glib/gstdio.h>
 #include "qapi/error.h"
+#include <libfdt.h>
+#include "qemu/bswap.h"
+#include "hw/pci/pci_regs.h"
 #include "qobject/qjson.h"
 #include "vphb-fake.h"
 
@@ -44,6 +47,16 @@ char *vphb_fake_preload(const char *lib)
 void vphb_fake_start(VphbFake *f, const char *iommu, const char *topology,
                      const char *const *env, const char *args)
 {
+    g_autofree char *all = g_strdup_printf("-machine pseries -nodefaults %s",
+                                           args);
+
+    vphb_fake_start_args(f, iommu, topology, env, all);
+}
+
+void vphb_fake_start_args(VphbFake *f, const char *iommu,
+                          const char *topology, const char *const *env,
+                          const char *args)
+{
     const char *lib = g_getenv("VFIO_FAKE_LIB");
     g_autofree char *preload = NULL;
     g_autofree char *topo = NULL;
@@ -67,7 +80,7 @@ void vphb_fake_start(VphbFake *f, const char *iommu, const char *topology,
     }
     preload = vphb_fake_preload(lib);
     g_setenv("LD_PRELOAD", preload, TRUE);
-    f->qts = qtest_initf("-machine pseries -nodefaults %s", args);
+    f->qts = qtest_init(args);
     g_unsetenv("LD_PRELOAD");
     g_unsetenv("VFIO_FAKE_TOPOLOGY");
     for (int i = 0; env && env[i]; i++) {
@@ -249,4 +262,146 @@ char *vphb_functions(QTestState *qts, const char *id)
     }
     qobject_unref(obj);
     return g_string_free(s, false);
+
+/* The guest's side, played through qtest */
+
+/* Guest RAM used for RTAS arguments and returns, and the DMA page */
+#define RTAS_ARGS           0x100000ULL
+#define RTAS_RETS           0x100800ULL
+#define DMA_PAGE            ((uint64_t)0x200000)
+
+/* QEMU's pseries PHB layout (spapr_phb_placement) */
+#define PHB_BUID(index)     ((uint64_t)0x800000020000000ULL + (index))
+#define PHB_LIOBN(index)    (0x80000000u | (index) << 8)
+
+#define H_PUT_TCE           0x20
+#define TCE_RW              ((uint64_t)3)
+
+/* The fake's edu: registers of BAR0 */
+#define EDU_DMA_SRC         0x80
+#define EDU_DMA_DST         0x88
+#define EDU_DMA_COUNT       0x90
+#define EDU_DMA_CMD         0x98
+#define EDU_BUF             0x40000
+#define EDU_DMA_TO_RAM      0x3             /* start, edu -> RAM */
+
+uint32_t vphb_rtas(QTestState *qts, const char *name, const uint32_t *args,
+                   int nargs, uint32_t *rets, int nret)
+{
+    for (int i = 0; i < nargs; i++) {
+        qtest_writel(qts, RTAS_ARGS + 4 * i, args[i]);
+    }
+    g_assert_cmpint(qtest_rtas_call(qts, name, nargs, RTAS_ARGS, nret,
+                                    RTAS_RETS), ==, 0);
+    for (int i = 0; i < nret; i++) {
+        rets[i] = qtest_readl(qts, RTAS_RETS + 4 * i);
+    }
+    return rets[0];
+}
+
+/* The guest's view of a function: config space and BAR0 */
+
+static uint32_t cfg_read(QTestState *qts, unsigned index, int devfn, int reg,
+                         int size)
+{
+    uint32_t args[] = { devfn << 8 | reg, PHB_BUID(index) >> 32,
+                        (uint32_t)PHB_BUID(index), size };
+    uint32_t rets[2];
+
+    g_assert_cmpint(vphb_rtas(qts, "ibm,read-pci-config", args, 4, rets, 2), ==,
+                    0);
+    return rets[1];
+}
+
+static void cfg_write(QTestState *qts, unsigned index, int devfn, int reg,
+                      int size, uint32_t val)
+{
+    uint32_t args[] = { devfn << 8 | reg, PHB_BUID(index) >> 32,
+                        (uint32_t)PHB_BUID(index), size, val };
+    uint32_t ret;
+
+    g_assert_cmpint(vphb_rtas(qts, "ibm,write-pci-config", args, 5, &ret, 1), ==,
+                    0);
+}
+
+/*
+ * Where the guest reaches PCI address @pci of the PHB's 32-bit window:
+ * from the "ranges" of the PHB node it was given (7 cells per range).
+ */
+static uint64_t mem32_cpu(const void *fdt, int phb, uint32_t pci)
+{
+    int len;
+    const fdt32_t *r = fdt_getprop(fdt, phb, "ranges", &len);
+
+    g_assert_nonnull(r);
+    for (int i = 0; i + 7 <= len / 4; i += 7) {
+        uint32_t space = fdt32_to_cpu(r[i]) >> 24 & 3;
+        uint64_t bus = (uint64_t)fdt32_to_cpu(r[i + 1]) << 32 |
+                       fdt32_to_cpu(r[i + 2]);
+        uint64_t cpu = (uint64_t)fdt32_to_cpu(r[i + 3]) << 32 |
+                       fdt32_to_cpu(r[i + 4]);
+        uint64_t size = (uint64_t)fdt32_to_cpu(r[i + 5]) << 32 |
+                        fdt32_to_cpu(r[i + 6]);
+
+        if (space == 2 && pci >= bus && pci - bus < size) {
+            return cpu + (pci - bus);
+        }
+    }
+    g_error("no 32-bit memory range holds 0x%x", pci);
+}
+
+/* PCI is little-endian, qtest writes in the guest's (big-endian) order */
+static void mmio_writeq(QTestState *qts, uint64_t addr, uint64_t val)
+{
+    qtest_writeq(qts, addr, bswap64(val));
+}
+
+/*
+ * The guest uses function @devfn of vPHB @index, whose node in @fdt is
+ * @phb: BAR0 in the window,
+ * memory and bus mastering on, a TCE of its default window on a page of
+ * RAM, and the edu's DMA through it lands in that page.
+ */
+void vphb_guest_dma(QTestState *qts, const void *fdt, int phb, unsigned index,
+                    int devfn, uint64_t pattern)
+{
+    const uint32_t bar = 0x80000000;
+    const uint64_t ioba = 0x5000;
+    uint64_t bar0 = mem32_cpu(fdt, phb, bar);
+    g_auto(GStrv) r = NULL;
+    uint64_t v;
+
+    g_assert_cmphex(cfg_read(qts, index, devfn, PCI_VENDOR_ID, 2), ==,
+                    0x1234);
+    cfg_write(qts, index, devfn, PCI_BASE_ADDRESS_0, 4, bar);
+    cfg_write(qts, index, devfn, PCI_COMMAND, 2,
+              PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
+    qtest_memset(qts, DMA_PAGE, 0, 0x1000);
+    r = qtest_raw_cmd(qts, "hcall 0x%x 0x%x 0x%" PRIx64 " 0x%" PRIx64,
+                      H_PUT_TCE, PHB_LIOBN(index), ioba,
+                      DMA_PAGE | TCE_RW);
+    g_assert_cmpstr(r[0], ==, "OK");
+    g_assert_cmpstr(r[1], ==, "0");
+
+    mmio_writeq(qts, bar0 + EDU_BUF, pattern);
+    mmio_writeq(qts, bar0 + EDU_DMA_SRC, EDU_BUF);
+    mmio_writeq(qts, bar0 + EDU_DMA_DST, ioba + 0x18);
+    mmio_writeq(qts, bar0 + EDU_DMA_COUNT, 8);
+    mmio_writeq(qts, bar0 + EDU_DMA_CMD, EDU_DMA_TO_RAM);
+    qtest_memread(qts, DMA_PAGE + 0x18, &v, sizeof(v));
+    g_assert_cmphex(le64_to_cpu(v), ==, pattern);
+}
+
+/* The machine's tree as dumpdtb writes it (built at the last reset) */
+void *vphb_dumpdtb(VphbFake *f)
+{
+    g_autofree char *path = g_build_filename(f->dir, "machine.dtb", NULL);
+    char *fdt;
+
+    qtest_qmp_assert_success(f->qts, "{'execute': 'dumpdtb', 'arguments': "
+                             "{'filename': %s}}", path);
+    g_assert_true(g_file_get_contents(path, &fdt, NULL, NULL));
+    g_unlink(path);
+    g_assert_cmpint(fdt_check_header(fdt), ==, 0);
+    return fdt;
 }

@@ -30,6 +30,10 @@ typedef struct VphbFake {
  */
 void vphb_fake_start(VphbFake *f, const char *iommu, const char *topology,
                      const char *const *env, const char *args);
+/* The same with QEMU's whole command line in @args, machine included */
+void vphb_fake_start_args(VphbFake *f, const char *iommu,
+                          const char *topology, const char *const *env,
+                          const char *args);
 void vphb_fake_stop(VphbFake *f);
 
 /*
@@ -65,5 +69,21 @@ char *vphb_functions(QTestState *qts, const char *id);
  */
 void vphb_add_must_fail(VphbFake *f, const char *json,
                         const char *const *needles);
+
+/* The guest's side, through qtest */
+
+/* RTAS call @name; returns its first return value (the status) */
+uint32_t vphb_rtas(QTestState *qts, const char *name, const uint32_t *args,
+                   int nargs, uint32_t *rets, int nret);
+/*
+ * The guest drives the fake's edu at @devfn of PHB @index (node @phb in
+ * the guest's tree @fdt): BAR0 in the 32-bit window, a TCE of the
+ * default window on a page of RAM, the edu's DMA of @pattern through it,
+ * which must land in that page.
+ */
+void vphb_guest_dma(QTestState *qts, const void *fdt, int phb,
+                    unsigned index, int devfn, uint64_t pattern);
+/* The machine's tree as dumpdtb writes it (built at the last reset) */
+void *vphb_dumpdtb(VphbFake *f);
 
 #endif

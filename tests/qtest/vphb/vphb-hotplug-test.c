@@ -21,22 +21,19 @@
 #include "qemu/osdep.h"
 #include "libqtest.h"
 #include <libfdt.h>
-#include "qemu/bswap.h"
 #include "qemu/cutils.h"
-#include "hw/pci/pci_regs.h"
 #include "qobject/qstring.h"
 #include <glib/gstdio.h>
 #include "vphb-fake.h"
 
 #define VPHB                "spapr-pci-vfio-host-bridge"
 
-/* Guest RAM the test uses for the guest's side */
-#define RTAS_ARGS           0x100000ULL
-#define RTAS_RETS           0x100800ULL
-#define CC_WA               0x110000ULL     /* configure-connector's area */
+/*
+ * Guest RAM the test uses for configure-connector (vphb-fake.c's RTAS
+ * buffers and DMA page lie below and above it)
+ */
+#define CC_WA               0x110000ULL
 #define CC_WA_LEN           4096
-/* the page the edu's DMA lands in */
-#define DMA_PAGE            ((uint64_t)0x200000)
 
 /* PAPR: DRC indexes, sensors, indicators, configure-connector replies */
 #define DRC_PHB(index)      (0x20000000u | (index))
@@ -52,42 +49,14 @@
 
 /* QEMU's pseries PHB layout (spapr_phb_placement) */
 #define PHB_BUID(index)     ((uint64_t)0x800000020000000ULL + (index))
-#define PHB_LIOBN(index)    (0x80000000u | (index) << 8)
-
-#define H_PUT_TCE           0x20
-#define TCE_RW              ((uint64_t)3)
-
-/* The fake's edu: registers of BAR0 */
-#define EDU_DMA_SRC         0x80
-#define EDU_DMA_DST         0x88
-#define EDU_DMA_COUNT       0x90
-#define EDU_DMA_CMD         0x98
-#define EDU_BUF             0x40000
-#define EDU_DMA_TO_RAM      0x3             /* start, edu -> RAM */
-
-/* RTAS through qtest */
-
-static uint32_t rtas(QTestState *qts, const char *name,
-                     const uint32_t *args, int nargs,
-                     uint32_t *rets, int nret)
-{
-    for (int i = 0; i < nargs; i++) {
-        qtest_writel(qts, RTAS_ARGS + 4 * i, args[i]);
-    }
-    g_assert_cmpint(qtest_rtas_call(qts, name, nargs, RTAS_ARGS, nret,
-                                    RTAS_RETS), ==, 0);
-    for (int i = 0; i < nret; i++) {
-        rets[i] = qtest_readl(qts, RTAS_RETS + 4 * i);
-    }
-    return rets[0];
-}
 
 static uint32_t drc_sense(QTestState *qts, uint32_t drc)
 {
     uint32_t args[] = { ALLOCATION_STATE, drc };
     uint32_t rets[2];
 
-    g_assert_cmpint(rtas(qts, "get-sensor-state", args, 2, rets, 2), ==, 0);
+    g_assert_cmpint(vphb_rtas(qts, "get-sensor-state", args, 2, rets, 2), ==,
+                    0);
     return rets[1];
 }
 
@@ -97,7 +66,7 @@ static int set_indicator(QTestState *qts, uint32_t type, uint32_t drc,
     uint32_t args[] = { type, drc, state };
     uint32_t ret;
 
-    return (int32_t)rtas(qts, "set-indicator", args, 3, &ret, 1);
+    return (int32_t)vphb_rtas(qts, "set-indicator", args, 3, &ret, 1);
 }
 
 /*
@@ -122,7 +91,7 @@ static void *configure_connector(QTestState *qts, uint32_t drc)
 
         g_assert_cmpint(++steps, <, 10000);
         qtest_writel(qts, CC_WA, drc);
-        ret = rtas(qts, "ibm,configure-connector", args, 2, &ret, 1);
+        ret = vphb_rtas(qts, "ibm,configure-connector", args, 2, &ret, 1);
         switch (ret) {
         case CC_NEXT_CHILD:
             off = qtest_readl(qts, CC_WA + 8);
@@ -361,99 +330,6 @@ static void unplug_by_guest(VphbFake *f, const char *id, unsigned index,
     g_assert_false(open);
 }
 
-/* The guest's view of a function: config space and BAR0 */
-
-static uint32_t cfg_read(QTestState *qts, unsigned index, int devfn, int reg,
-                         int size)
-{
-    uint32_t args[] = { devfn << 8 | reg, PHB_BUID(index) >> 32,
-                        (uint32_t)PHB_BUID(index), size };
-    uint32_t rets[2];
-
-    g_assert_cmpint(rtas(qts, "ibm,read-pci-config", args, 4, rets, 2), ==,
-                    0);
-    return rets[1];
-}
-
-static void cfg_write(QTestState *qts, unsigned index, int devfn, int reg,
-                      int size, uint32_t val)
-{
-    uint32_t args[] = { devfn << 8 | reg, PHB_BUID(index) >> 32,
-                        (uint32_t)PHB_BUID(index), size, val };
-    uint32_t ret;
-
-    g_assert_cmpint(rtas(qts, "ibm,write-pci-config", args, 5, &ret, 1), ==,
-                    0);
-}
-
-/*
- * Where the guest reaches PCI address @pci of the PHB's 32-bit window:
- * from the "ranges" of the PHB node it was given (7 cells per range).
- */
-static uint64_t mem32_cpu(const void *fdt, int phb, uint32_t pci)
-{
-    int len;
-    const fdt32_t *r = fdt_getprop(fdt, phb, "ranges", &len);
-
-    g_assert_nonnull(r);
-    for (int i = 0; i + 7 <= len / 4; i += 7) {
-        uint32_t space = fdt32_to_cpu(r[i]) >> 24 & 3;
-        uint64_t bus = (uint64_t)fdt32_to_cpu(r[i + 1]) << 32 |
-                       fdt32_to_cpu(r[i + 2]);
-        uint64_t cpu = (uint64_t)fdt32_to_cpu(r[i + 3]) << 32 |
-                       fdt32_to_cpu(r[i + 4]);
-        uint64_t size = (uint64_t)fdt32_to_cpu(r[i + 5]) << 32 |
-                        fdt32_to_cpu(r[i + 6]);
-
-        if (space == 2 && pci >= bus && pci - bus < size) {
-            return cpu + (pci - bus);
-        }
-    }
-    g_error("no 32-bit memory range holds 0x%x", pci);
-}
-
-/* PCI is little-endian, qtest writes in the guest's (big-endian) order */
-static void mmio_writeq(QTestState *qts, uint64_t addr, uint64_t val)
-{
-    qtest_writeq(qts, addr, bswap64(val));
-}
-
-/*
- * The guest uses function @devfn of vPHB @index, whose node in @fdt is
- * @phb: BAR0 in the window,
- * memory and bus mastering on, a TCE of its default window on a page of
- * RAM, and the edu's DMA through it lands in that page.
- */
-static void guest_dma(QTestState *qts, const void *fdt, int phb,
-                      unsigned index, int devfn, uint64_t pattern)
-{
-    const uint32_t bar = 0x80000000;
-    const uint64_t ioba = 0x5000;
-    uint64_t bar0 = mem32_cpu(fdt, phb, bar);
-    g_auto(GStrv) r = NULL;
-    uint64_t v;
-
-    g_assert_cmphex(cfg_read(qts, index, devfn, PCI_VENDOR_ID, 2), ==,
-                    0x1234);
-    cfg_write(qts, index, devfn, PCI_BASE_ADDRESS_0, 4, bar);
-    cfg_write(qts, index, devfn, PCI_COMMAND, 2,
-              PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
-    qtest_memset(qts, DMA_PAGE, 0, 0x1000);
-    r = qtest_raw_cmd(qts, "hcall 0x%x 0x%x 0x%" PRIx64 " 0x%" PRIx64,
-                      H_PUT_TCE, PHB_LIOBN(index), ioba,
-                      DMA_PAGE | TCE_RW);
-    g_assert_cmpstr(r[0], ==, "OK");
-    g_assert_cmpstr(r[1], ==, "0");
-
-    mmio_writeq(qts, bar0 + EDU_BUF, pattern);
-    mmio_writeq(qts, bar0 + EDU_DMA_SRC, EDU_BUF);
-    mmio_writeq(qts, bar0 + EDU_DMA_DST, ioba + 0x18);
-    mmio_writeq(qts, bar0 + EDU_DMA_COUNT, 8);
-    mmio_writeq(qts, bar0 + EDU_DMA_CMD, EDU_DMA_TO_RAM);
-    qtest_memread(qts, DMA_PAGE + 0x18, &v, sizeof(v));
-    g_assert_cmphex(le64_to_cpu(v), ==, pattern);
-}
-
 /* 1. and 2.: plug, the guest's view, unplug */
 
 /*
@@ -508,7 +384,7 @@ static void test_plug_unplug(void)
     }
     g_assert_cmpint(n, ==, 2);
     g_assert_cmpuint(drc_sense(f.qts, DRC_PHB(1)), ==, SENSE_PRESENT);
-    guest_dma(f.qts, fdt, phb, 1, 1, 0x1122334455667788ULL);
+    vphb_guest_dma(f.qts, fdt, phb, 1, 1, 0x1122334455667788ULL);
 
     unplug_by_guest(&f, "vphb1", 1, 2);
     assert_held(&f, before);
@@ -517,7 +393,7 @@ static void test_plug_unplug(void)
     plug_vphb(f.qts, "vphb2", 2, 2, true);
     g_clear_pointer(&fdt, g_free);
     fdt = guest_take_phb(f.qts, 2);
-    guest_dma(f.qts, fdt, fdt_first_subnode(fdt, 0), 2, 0,
+    vphb_guest_dma(f.qts, fdt, fdt_first_subnode(fdt, 0), 2, 0,
               0x0102030405060708ULL);
     device_del(f.qts, "vphb2");
     g_assert_false(deleted(f.qts, "vphb2"));
@@ -592,7 +468,7 @@ static void test_cycles(void)
 
         plug_vphb(f.qts, "vphb1", 1, 1, true);
         fdt = guest_take_phb(f.qts, 1);
-        guest_dma(f.qts, fdt, fdt_first_subnode(fdt, 0), 1, 0,
+        vphb_guest_dma(f.qts, fdt, fdt_first_subnode(fdt, 0), 1, 0,
                   0xc0ffee0000000000ULL | i);
         device_del(f.qts, "vphb1");
         guest_release(f.qts, DRC_PHB(1), true);
@@ -616,20 +492,6 @@ static void test_cycles(void)
 }
 
 /* 4. populate=off: the user plugs the group's functions */
-
-/* The machine's tree as dumpdtb writes it (built at the last reset) */
-static void *dumpdtb(VphbFake *f)
-{
-    g_autofree char *path = g_build_filename(f->dir, "machine.dtb", NULL);
-    char *fdt;
-
-    qtest_qmp_assert_success(f->qts, "{'execute': 'dumpdtb', 'arguments': "
-                             "{'filename': %s}}", path);
-    g_assert_true(g_file_get_contents(path, &fdt, NULL, NULL));
-    g_unlink(path);
-    g_assert_cmpint(fdt_check_header(fdt), ==, 0);
-    return fdt;
-}
 
 /*
  * QEMU started with @args must exit with an error that contains every
@@ -742,8 +604,8 @@ static void test_populate_off(void)
     g_assert_cmphex(fdt_cell(frag, node, "vendor-id", 0), ==, 0x1234);
     g_assert_cmpuint(fdt_cell(frag, node, "ibm,pci-config-space-type", 0),
                      ==, 1);
-    dtb = dumpdtb(&f);
-    guest_dma(f.qts, dtb, fdt_path_offset(dtb, phb_path), 2, 3 << 3,
+    dtb = vphb_dumpdtb(&f);
+    vphb_guest_dma(f.qts, dtb, fdt_path_offset(dtb, phb_path), 2, 3 << 3,
               0x5555aaaa5555aaaaULL);
 
     device_del(f.qts, "fn0");
