@@ -262,6 +262,7 @@ char *vphb_functions(QTestState *qts, const char *id)
     }
     qobject_unref(obj);
     return g_string_free(s, false);
+}
 
 /* The guest's side, played through qtest */
 
