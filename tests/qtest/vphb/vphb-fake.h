@@ -55,6 +55,12 @@ int vphb_fake_fds(VphbFake *f);
 /* Open descriptors of the QEMU process, sockets aside */
 int vphb_qemu_fds(VphbFake *f);
 
+/*
+ * @count(@f) once it equals @want, or after 5 s: for counts that QEMU's
+ * RCU thread brings down after a command has answered.
+ */
+int vphb_settled(VphbFake *f, int (*count)(VphbFake *f), int want);
+
 /* qom-get of @prop on @path, as a new reference */
 QObject *vphb_qom_get(QTestState *qts, const char *path, const char *prop);
 
