@@ -571,7 +571,9 @@ static bool vphb_create_functions(SpaprVfioHbState *s, const char *who,
     }
     for (unsigned i = 0; i < s->nr_funcs; i++) {
         SpaprVfioHbFunction *f = &s->funcs[i];
-        PCIDevice *pdev = pci_new_multifunction(f->devfn, "vfio-pci");
+        PCIDevice *pdev = f->multifunction ?
+                          pci_new_multifunction(f->devfn, "vfio-pci") :
+                          pci_new(f->devfn, "vfio-pci");
         DeviceState *dev = DEVICE(pdev);
 
         qdev_prop_set_string(dev, "host", f->host);
@@ -784,13 +786,16 @@ static void vphb_plug(HotplugHandler *hotplug_dev, DeviceState *dev,
     SpaprVfioHbState *s = SPAPR_PCI_VFIO_HB(hotplug_dev);
     SpaprVfioHbClass *k = SPAPR_PCI_VFIO_HB_GET_CLASS(s);
 
-    Error *local_err = NULL;
-
-    k->parent_plug(hotplug_dev, dev, &local_err);
-    if (!local_err && !s->populate && phase_check(PHASE_MACHINE_READY)) {
-        vphb_container_ready(s, &local_err);
+    /*
+     * Check the container before the parent attaches the function to its
+     * slot's DRC and tells the guest: if the check fails, qdev unrealizes
+     * and frees the function, which a DRC must never point to.
+     */
+    if (!s->populate && phase_check(PHASE_MACHINE_READY) &&
+        !vphb_container_ready(s, errp)) {
+        return;
     }
-    error_propagate(errp, local_err);
+    k->parent_plug(hotplug_dev, dev, errp);
 }
 
 /* Introspection: read-only QOM properties, for qom-get */

@@ -15,6 +15,7 @@
 #include <glib/gstdio.h>
 #include "qobject/qnum.h"
 #include "qobject/qstring.h"
+#include "hw/pci/pci_regs.h"
 #include "vphb-fake.h"
 
 #define VPHB "spapr-pci-vfio-host-bridge"
@@ -75,6 +76,22 @@ static char *container_groups(VphbFake *f)
  * the layout puts them, a container each holding only its group, the
  * bus named as libvirt expects.
  */
+/* bit 7 of the header type register (PCI Local Bus spec) */
+#define HEADER_MULTI_FUNCTION 0x80
+
+/* A function's header type register, read as the guest does (RTAS) */
+static uint8_t header_type(QTestState *qts, int index, int devfn)
+{
+    uint64_t buid = 0x800000020000000ULL + index;  /* QEMU's PHB placement */
+    uint32_t args[] = { devfn << 8 | PCI_HEADER_TYPE, buid >> 32,
+                        buid & 0xffffffff, 1 };
+    uint32_t rets[2];
+
+    g_assert_cmpint(vphb_rtas(qts, "ibm,read-pci-config", args, 4, rets, 2),
+                    ==, 0);
+    return rets[1];
+}
+
 static void test_groups(const void *opaque)
 {
     const char *iommu = opaque;
@@ -99,6 +116,10 @@ static void test_groups(const void *opaque)
     g_free(fns);
     fns = vphb_functions(f.qts, "vphb3");
     g_assert_cmpstr(fns, ==, "0000:03:00.0@0");
+    /* the header's multifunction bit only where a slot has several */
+    g_assert_false(header_type(f.qts, 1, 0) & HEADER_MULTI_FUNCTION);
+    g_assert_true(header_type(f.qts, 2, 0) & HEADER_MULTI_FUNCTION);
+    g_assert_true(header_type(f.qts, 2, 1) & HEADER_MULTI_FUNCTION);
 
     /* one container per vPHB, each with its own group only */
     groups = container_groups(&f);
