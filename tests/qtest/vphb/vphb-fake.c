@@ -213,6 +213,31 @@ int vphb_settled(VphbFake *f, int (*count)(VphbFake *f), int want)
     return n;
 }
 
+void vphb_cold_start_must_fail(const char *args, const char *const *needles)
+{
+    g_autofree char *preload = vphb_fake_preload(g_getenv("VFIO_FAKE_LIB"));
+    /* no state socket: QEMU never gets far enough to be asked anything */
+    g_autofree char *cmd = g_strdup_printf(
+        "exec env -u VFIO_FAKE_STATE_SOCKET LD_PRELOAD='%s' timeout 60 %s "
+        "-machine pseries -nodefaults -display none -monitor none -S %s",
+        preload, g_getenv("QTEST_QEMU_BINARY"), args);
+    const char *argv[] = { "/bin/sh", "-c", cmd, NULL };
+    g_autofree char *err = NULL;
+    int status;
+
+    g_assert_true(g_spawn_sync(NULL, (char **)argv, NULL,
+                               G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL, NULL,
+                               &err, &status, NULL));
+    /* an error exit, not a crash, a hang (timeout's 124) or a success */
+    g_assert_true(WIFEXITED(status));
+    g_assert_cmpint(WEXITSTATUS(status), ==, 1);
+    for (int i = 0; needles[i]; i++) {
+        if (!strstr(err, needles[i])) {
+            g_error("'%s' does not say '%s'", err, needles[i]);
+        }
+    }
+}
+
 QObject *vphb_qom_get(QTestState *qts, const char *path, const char *prop)
 {
     QDict *rsp = qtest_qmp(qts, "{'execute': 'qom-get', 'arguments': "

@@ -61,6 +61,12 @@ int vphb_qemu_fds(VphbFake *f);
  */
 int vphb_settled(VphbFake *f, int (*count)(VphbFake *f), int want);
 
+/*
+ * QEMU started (outside qtest) with the fake and @args must exit with
+ * status 1 and an error that contains every string of @needles.
+ */
+void vphb_cold_start_must_fail(const char *args, const char *const *needles);
+
 /* qom-get of @prop on @path, as a new reference */
 QObject *vphb_qom_get(QTestState *qts, const char *path, const char *prop);
 

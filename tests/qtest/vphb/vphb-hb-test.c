@@ -20,31 +20,6 @@
 
 #define VPHB "spapr-pci-vfio-host-bridge"
 
-/*
- * QEMU started with @args must exit with an error that contains every
- * string of @needles.
- */
-static void cold_start_must_fail(const char *args, const char *const *needles)
-{
-    g_autofree char *cmd = g_strdup_printf(
-        "exec env -u VFIO_FAKE_STATE_SOCKET LD_PRELOAD=%s timeout 60 %s -machine pseries -nodefaults "
-        "-display none -monitor none -S %s", g_getenv("VFIO_FAKE_LIB"),
-        g_getenv("QTEST_QEMU_BINARY"), args);
-    const char *argv[] = { "/bin/sh", "-c", cmd, NULL };
-    g_autofree char *out = NULL;
-    g_autofree char *err = NULL;
-    int status;
-
-    g_assert_true(g_spawn_sync(NULL, (char **)argv, NULL, 0, NULL, NULL,
-                               &out, &err, &status, NULL));
-    g_assert_false(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-    for (int i = 0; needles[i]; i++) {
-        if (!strstr(err, needles[i])) {
-            g_error("'%s' does not say '%s'", err, needles[i]);
-        }
-    }
-}
-
 static const char *const iommus[] = { "spapr-tce-v2", "type1" };
 
 /* The groups of the fake's open containers, as "[1] [2]" */
@@ -314,7 +289,7 @@ static void test_foreign_devices(void)
         static const char *const cold[] = {
             "'vphb1' (index 1)", "group 1", "e1000 'net'", NULL };
 
-        cold_start_must_fail("-device " VPHB ",id=vphb1,index=1,iommu=1 "
+        vphb_cold_start_must_fail("-device " VPHB ",id=vphb1,index=1,iommu=1 "
                              "-device e1000,id=net,bus=vphb1.0,addr=3", cold);
     }
 }

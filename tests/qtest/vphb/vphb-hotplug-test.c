@@ -494,33 +494,6 @@ static void test_cycles(void)
 
 /* 4. populate=off: the user plugs the group's functions */
 
-/*
- * QEMU started with @args must exit with an error that contains every
- * string of @needles (the fake without its state socket: QEMU never
- * gets far enough for the test to ask it anything).
- */
-static void start_must_fail(const char *args, const char *const *needles)
-{
-    g_autofree char *cmd = g_strdup_printf(
-        "exec env -u VFIO_FAKE_STATE_SOCKET LD_PRELOAD=%s timeout 30 %s "
-        "-machine pseries -nodefaults -display none -monitor none -S %s",
-        g_getenv("VFIO_FAKE_LIB"), g_getenv("QTEST_QEMU_BINARY"), args);
-    const char *argv[] = { "/bin/sh", "-c", cmd, NULL };
-    g_autofree char *err = NULL;
-    int status;
-
-    g_assert_true(g_spawn_sync(NULL, (char **)argv, NULL,
-                               G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL, NULL,
-                               &err, &status, NULL));
-    g_assert_true(WIFEXITED(status));
-    g_assert_cmpint(WEXITSTATUS(status), ==, 1);
-    for (int i = 0; needles[i]; i++) {
-        if (!strstr(err, needles[i])) {
-            g_error("'%s' does not say '%s'", err, needles[i]);
-        }
-    }
-}
-
 static void plug_function(QTestState *qts, const char *id, const char *host,
                           const char *bus, const char *addr)
 {
@@ -647,7 +620,7 @@ static void test_populate_off_missing(void)
         "'vphb2' (index 2)", "group 2", "function 0000:02:00.1 is missing",
         NULL };
 
-    start_must_fail(VPHB2_OFF "-device vfio-pci,host=0000:02:00.0,"
+    vphb_cold_start_must_fail(VPHB2_OFF "-device vfio-pci,host=0000:02:00.0,"
                     "bus=vphb2.0,addr=3.0,multifunction=on", missing);
 }
 
@@ -681,7 +654,7 @@ static void test_libvirt(void)
      * libvirt's own line, where the PHB populates too: the function is
      * there twice, and the error says what to do
      */
-    start_must_fail("-device '{\"driver\":\"" VPHB "\",\"index\":1,"
+    vphb_cold_start_must_fail("-device '{\"driver\":\"" VPHB "\",\"index\":1,"
                     "\"id\":\"pci.1\",\"iommu\":1}' "
                     "-device '{\"driver\":\"vfio-pci\","
                     "\"host\":\"0000:01:00.0\",\"bus\":\"pci.1.0\","
