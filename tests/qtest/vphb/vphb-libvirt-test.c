@@ -165,24 +165,6 @@ static QDict *device(Argv *a, const char *id)
     g_error("libvirt's command line has no device '%s'", id);
 }
 
-static char *functions_of(QTestState *qts, const char *phb)
-{
-    g_autofree char *path = g_strdup_printf("/machine/peripheral/%s", phb);
-    QObject *obj = vphb_qom_get(qts, path, "functions");
-    GString *s = g_string_new(NULL);
-    const QListEntry *e;
-
-    QLIST_FOREACH_ENTRY(qobject_to(QList, obj), e) {
-        QDict *fn = qobject_to(QDict, qlist_entry_obj(e));
-
-        g_string_append_printf(s, "%s%s@%" PRId64, s->len ? " " : "",
-                               qdict_get_str(fn, "host"),
-                               qdict_get_int(fn, "devfn"));
-    }
-    qobject_unref(obj);
-    return g_string_free(s, false);
-}
-
 static int64_t qom_int(QTestState *qts, const char *phb, const char *prop)
 {
     g_autofree char *path = g_strdup_printf("/machine/peripheral/%s", phb);
@@ -231,7 +213,7 @@ static void check_vphb(VphbFake *f, Argv *a, const char *phb, int group,
 {
     g_autofree char *path = g_strdup_printf("/machine/peripheral/%s", phb);
     g_autofree char *type = qom_type(f->qts, phb);
-    g_autofree char *fns = functions_of(f->qts, phb);
+    g_autofree char *fns = vphb_functions(f->qts, phb);
     g_autofree char *placed = placed_on(a, phb);
     g_autofree char *groups = NULL;
     g_autofree char *want_groups = g_strdup_printf("[%d]", group);
@@ -325,7 +307,7 @@ static void test_two_groups(void)
             break;
         }
     }
-    fns = functions_of(f.qts, "pci.2");
+    fns = vphb_functions(f.qts, "pci.2");
     g_assert_cmpstr(fns, ==, "0000:02:00.0@8");
 
     hostdev2 = device(&a, "hostdev2");
@@ -343,7 +325,7 @@ static void test_two_groups(void)
         qobject_unref(rsp);
     }
     g_free(fns);
-    fns = functions_of(f.qts, "pci.2");
+    fns = vphb_functions(f.qts, "pci.2");
     g_assert_cmpstr(fns, ==, "0000:02:00.0@8 0000:02:00.1@16");
     check_vphb(&f, &a, "pci.2", 2, "0000:02:00.0@8 0000:02:00.1@16");
     g_assert_cmpint(vphb_fake_containers(&f), ==, 2);
