@@ -5,7 +5,7 @@
 # tree is never reused, and laying our files in is idempotent and never
 # replaces a file of QEMU's.  TAP on stdout.
 #
-#   tests/build/build-scripts-test.sh [REPO]
+#   tests/buildsys/build-scripts-test.sh [REPO]
 #
 # It works on copies: the real cache ($QEMU_VPHB_CACHE or
 # ~/.cache/qemu-spapr-vphb) is only read, and only to find the cached source
