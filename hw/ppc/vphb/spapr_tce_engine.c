@@ -28,6 +28,7 @@
 #include "qemu/osdep.h"
 #include "qemu/bswap.h"
 #include "qemu/host-utils.h"
+#include "qemu/atomic.h"
 #include "qemu/rcu.h"
 #include "exec/address-spaces.h"
 #include "exec/memory.h"
@@ -130,36 +131,58 @@ static inline bool in_boot_ram(uint64_t ram_size, uint64_t gpa, uint64_t len)
 }
 
 /*
- * Cut leaf slots [lo, hi) into host blocks: runs of valid entries whose
- * pages follow each other in boot RAM with one access, each run into
- * naturally aligned power-of-two blocks (VFIO maps an IOMMU notification
- * with one call if its target is one RAM region: a run stays in boot RAM).
- * With @notify each block is mapped, and a block the host refused is
- * cleared from the table.  Returns how many non-zero entries it cleared.
+ * How many bytes from @gpa on (at most @len) one RAM region backs, 0 if
+ * @gpa is not RAM.  VFIO maps a notification whose target lies in one
+ * region with one call and refuses one that does not, and guest RAM may
+ * be several: one memory backend per NUMA node, hot-plugged DIMMs.
  */
-static int64_t map_slots(SpaprTceTable *tcet, uint64_t ram_size,
-                         uint64_t base, uint64_t *tce, uint8_t *host,
-                         unsigned lo, unsigned hi, bool notify, int *err)
+static uint64_t tce_ram_extent(uint64_t gpa, uint64_t len)
+{
+    MemoryRegion *mr;
+    hwaddr xlat, plen = len;
+
+    RCU_READ_LOCK_GUARD();
+    mr = address_space_translate(&address_space_memory, gpa, &xlat, &plen,
+                                 false, MEMTXATTRS_UNSPECIFIED);
+    if (!memory_region_is_ram(mr) || memory_region_is_ram_device(mr)) {
+        return 0;
+    }
+    return plen;
+}
+
+/*
+ * Cut the valid entries of leaf slots [lo, hi) that no recorded block
+ * holds into host blocks: runs of entries whose pages follow each other
+ * in one RAM region with one access, each run into naturally aligned
+ * power-of-two blocks.  With @notify each block is mapped, and a block
+ * the host refused is withdrawn and cleared from the table.
+ */
+static void map_slots(SpaprTceTable *tcet, uint64_t base, uint64_t *tce,
+                      uint8_t *host, unsigned lo, unsigned hi, bool notify,
+                      int *err)
 {
     uint64_t psize = 1ULL << tcet->page_shift;
     uint64_t mask = tce_page_mask(tcet);
-    int64_t cleared = 0;
     unsigned i = lo;
 
     while (i < hi) {
-        uint64_t v = tce[i];
+        uint64_t v = tce[i], gpa = v & mask, extent;
         unsigned j = i + 1;
 
+        if (host[i]) {
+            /* a block the host kept: see update_tracked() */
+            i += 1U << (host[i] - 1);
+            continue;
+        }
         if (!tce_perm(v)) {
             i++;
             continue;
         }
-        if (in_boot_ram(ram_size, v & mask, psize)) {
-            while (j < hi && tce_perm(tce[j]) == tce_perm(v) &&
-                   (tce[j] & mask) == (v & mask) + (j - i) * psize &&
-                   in_boot_ram(ram_size, tce[j] & mask, psize)) {
-                j++;
-            }
+        extent = tce_ram_extent(gpa, (uint64_t)(hi - i) * psize);
+        while (j < hi && !host[j] && tce_perm(tce[j]) == tce_perm(v) &&
+               (tce[j] & mask) == gpa + (j - i) * psize &&
+               (uint64_t)(j - i + 1) * psize <= extent) {
+            j++;
         }
         while (i < j) {
             unsigned order = MIN(ctz32(i), LEAF_SHIFT);
@@ -180,17 +203,13 @@ static int64_t map_slots(SpaprTceTable *tcet, uint64_t ram_size,
                 if (!*err) {
                     *err = ret;
                 }
-                for (unsigned k = i; k < i + (1U << order); k++) {
-                    tce[k] = 0;
-                }
-                cleared += 1U << order;
+                memset(&tce[i], 0, sizeof(uint64_t) << order);
             } else {
                 host[i] = order + 1;
             }
             i += 1U << order;
         }
     }
-    return cleared;
 }
 
 /* Unmap every host block that starts in leaf slots [lo, hi) */
@@ -206,10 +225,14 @@ static void unmap_slots(SpaprTceTable *tcet, uint64_t base, uint8_t *host,
             continue;
         }
         order = host[i] - 1;
-        host[i] = 0;
         ret = tce_notify(tcet, base + i, order, 0);
-        if (ret && !*err) {
-            *err = ret;
+        if (ret) {
+            /* the host still maps it: it stays, with its entries */
+            if (!*err) {
+                *err = ret;
+            }
+        } else {
+            host[i] = 0;
         }
         i += 1U << order;
     }
@@ -218,39 +241,54 @@ static void unmap_slots(SpaprTceTable *tcet, uint64_t base, uint8_t *host,
 /*
  * Entries [@entry, @entry + @n) of one leaf, at @tce with records @host:
  * unmap the host blocks that hold an entry that changes, store the new
- * values, map those blocks' valid entries again.  Returns the change in
- * non-zero entries.
+ * values, map those blocks' valid entries again.  A block the host could
+ * not unmap keeps its old entries, so the table still shows what the
+ * host maps.  Returns the change in non-zero entries.
  */
 static int64_t update_tracked(TceUpdate *u, uint64_t entry, uint64_t n,
                               uint64_t *tce, uint8_t *host)
 {
     unsigned off = entry & (LEAF - 1);
-    uint64_t base = entry - off;
+    uint64_t base = entry - off, *lt = tce - off, old[LEAF];
+    uint8_t *lh = host - off;
+    unsigned lo = LEAF, hi = 0, a, b;
     int64_t delta = 0;
-    long lo = -1, hi = -1;
 
-    for (uint64_t i = 0; i < n; i++) {
+    for (unsigned i = 0; i < n; i++) {
         if (tce[i] != update_value(u, entry + i)) {
-            if (lo < 0) {
-                lo = i;
-            }
-            hi = i + 1;
+            lo = MIN(lo, off + i);
+            hi = off + i + 1;
         }
     }
-    if (lo < 0) {
+    if (!hi) {
         return 0;
     }
-    lo = block_start(host - off, lo + off);
-    hi = MAX(hi + off, block_end(host - off, hi + off - 1));
-    unmap_slots(u->tcet, base, host - off, lo, hi, &u->err);
-    for (uint64_t i = 0; i < n; i++) {
-        uint64_t v = update_value(u, entry + i);
-
-        delta += (v != 0) - (tce[i] != 0);
-        tce[i] = v;
+    lo = block_start(lh, lo);
+    hi = MAX(hi, block_end(lh, hi - 1));
+    a = MIN(lo, off);
+    b = MAX(hi, off + n);
+    for (unsigned k = a; k < b; k++) {
+        old[k] = lt[k];
+        delta -= lt[k] != 0;
     }
-    delta -= map_slots(u->tcet, u->ram_size, base, tce - off, host - off,
-                       lo, hi, true, &u->err);
+    unmap_slots(u->tcet, base, lh, lo, hi, &u->err);
+    for (unsigned i = 0; i < n; i++) {
+        tce[i] = update_value(u, entry + i);
+    }
+    for (unsigned k = lo; k < hi;) {
+        if (lh[k]) {
+            unsigned size = 1U << (lh[k] - 1);
+
+            memcpy(&lt[k], &old[k], size * sizeof(uint64_t));
+            k += size;
+        } else {
+            k++;
+        }
+    }
+    map_slots(u->tcet, base, lt, lh, lo, hi, true, &u->err);
+    for (unsigned k = a; k < b; k++) {
+        delta += lt[k] != 0;
+    }
     return delta;
 }
 
@@ -286,9 +324,14 @@ static void update_flat(TceUpdate *u, uint64_t entry, uint64_t n)
         }
         if (tce_perm(tcet->table[i])) {
             ret = tce_notify(tcet, i, 0, 0);
+            if (ret) {
+                /* the host still maps it: keep the entry that says so */
+                u->err = u->err ?: ret;
+                continue;
+            }
         }
         tcet->table[i] = v;
-        if (!ret && tce_perm(v)) {
+        if (tce_perm(v)) {
             ret = tce_notify(tcet, i, 0, v);
             if (ret) {
                 tce_notify(tcet, i, 0, 0);
@@ -473,9 +516,11 @@ static target_ulong h_get_tce(PowerPCCPU *cpu, SpaprMachineState *spapr,
 }
 
 /*
- * Only clearing, or poisoning, as KVM allows: Linux clears whole windows
+ * Only clearing, or poisoning, as KVM allows.  Linux clears whole windows
  * with it (512 pages a call at boot), and a clear costs in proportion to
- * what was there, not to npages.
+ * what was there, not to npages; a poison value makes entries exist, so
+ * it goes to 512 pages at most, as a list does, or one call could fill a
+ * table of 2^32 entries.
  */
 static target_ulong h_stuff_tce(PowerPCCPU *cpu, SpaprMachineState *spapr,
                                 target_ulong opcode, target_ulong *args)
@@ -487,7 +532,7 @@ static target_ulong h_stuff_tce(PowerPCCPU *cpu, SpaprMachineState *spapr,
     uint64_t entry;
 
     tcet = tce_window(liobn, ioba, npages, &entry);
-    if (tcet && !tce_perm(tce)) {
+    if (tcet && !tce_perm(tce) && (!tce || npages <= TCE_LIST_MAX)) {
         TceUpdate u = {
             .tcet = tcet, .ram_size = MACHINE(spapr)->ram_size, .stuff = tce,
         };
@@ -596,26 +641,39 @@ static void tce_add_properties(SpaprTceTable *tcet)
 
 void spapr_tce_engine_alloc(SpaprTceTable *tcet)
 {
+    SpaprTceRadix *t = spapr_tce_radix_new(tcet->nb_table);
+
     assert(!tcet->table && !tcet->radix);
     tce_add_properties(tcet);
-    tcet->radix = spapr_tce_radix_new(tcet->nb_table);
     if (tcet->need_vfio) {
-        spapr_tce_radix_set_tracking(tcet->radix, true);
+        spapr_tce_radix_set_tracking(t, true);
     }
+    /* device DMA reads it under RCU */
+    qatomic_rcu_set((void **)&tcet->radix, t);
 }
 
 void spapr_tce_engine_free(SpaprTceTable *tcet)
 {
-    g_clear_pointer(&tcet->radix, spapr_tce_radix_free);
+    SpaprTceRadix *t = tcet->radix;
+
+    qatomic_set((void **)&tcet->radix, NULL);
+    spapr_tce_radix_free(t);
 }
 
+/* Under the BQL, or under RCU alone (device DMA through translate) */
 uint64_t spapr_tce_engine_get(SpaprTceTable *tcet, uint64_t entry)
 {
+    /* (void **): SpaprTceTable only has the table's type declared */
+    SpaprTceRadix *t = qatomic_rcu_read((void **)&tcet->radix);
+    uint64_t *table = tcet->table;
+
     if (entry >= tcet->nb_table) {
         return 0;
     }
-    return tcet->radix ? spapr_tce_radix_get(tcet->radix, entry)
-                       : tcet->table[entry];
+    if (t) {
+        return spapr_tce_radix_get(t, entry);
+    }
+    return table ? table[entry] : 0;
 }
 
 void spapr_tce_engine_reset(SpaprTceTable *tcet)
@@ -671,7 +729,7 @@ void spapr_tce_engine_export(SpaprTceTable *tcet, uint64_t *flat)
         memcpy(flat, tcet->table, tcet->nb_table * sizeof(uint64_t));
         return;
     }
-    memset(flat, 0, tcet->nb_table * sizeof(uint64_t));
+    /* @flat is zeroed: only the leaves are written, the rest stays untouched */
     spapr_tce_radix_foreach_leaf(tcet->radix, export_leaf, &w);
 }
 
@@ -683,8 +741,8 @@ static void track_leaf(uint64_t first, uint64_t *tce, uint8_t *host,
     int err = 0;
 
     memset(host, 0, LEAF);
-    map_slots(w->tcet, MACHINE(qdev_get_machine())->ram_size, first, tce,
-              host, 0, MIN(LEAF, w->tcet->nb_table - first), false, &err);
+    map_slots(w->tcet, first, tce, host, 0,
+              MIN(LEAF, w->tcet->nb_table - first), false, &err);
 }
 
 void spapr_tce_engine_import(SpaprTceTable *tcet, const uint64_t *flat)

@@ -6,6 +6,8 @@
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
 #include "qemu/osdep.h"
+#include "qemu/atomic.h"
+#include "qemu/rcu.h"
 #include "hw/ppc/vphb/spapr_tce_radix.h"
 
 #define FANOUT_SHIFT    SPAPR_TCE_RADIX_LEAF_SHIFT
@@ -13,18 +15,28 @@
 /* 2^64 entries at most: 7 levels of 9 bits above a leaf */
 #define MAX_LEVELS      7
 
+/*
+ * Device DMA translates through the table under RCU alone (from an
+ * IOThread, say), while hypercalls change it under the BQL: pointers are
+ * published with qatomic_rcu_set(), and leaves, nodes and the header are
+ * freed after a grace period.  The host-mapping records are only touched
+ * under the BQL.
+ */
 typedef struct TceLeaf {
+    struct rcu_head rcu;        /* first, for g_free_rcu() */
     uint64_t tce[FANOUT];
     uint32_t used;              /* non-zero entries */
     uint8_t *host;              /* host-mapping records, when tracking */
 } TceLeaf;
 
 typedef struct TceNode {
+    struct rcu_head rcu;
     void *child[FANOUT];        /* a TceNode, or a TceLeaf one level down */
     uint32_t used;              /* non-NULL children */
 } TceNode;
 
 struct SpaprTceRadix {
+    struct rcu_head rcu;
     uint64_t nb_entries;
     unsigned levels;            /* interior levels above the leaves */
     bool tracking;
@@ -49,10 +61,10 @@ SpaprTceRadix *spapr_tce_radix_new(uint64_t nb_entries)
 static void leaf_free(SpaprTceRadix *t, TceLeaf *leaf)
 {
     if (leaf->host) {
-        g_free(leaf->host);
+        g_clear_pointer(&leaf->host, g_free);
         t->memory -= FANOUT;
     }
-    g_free(leaf);
+    g_free_rcu(leaf, rcu);
     t->memory -= sizeof(TceLeaf);
 }
 
@@ -70,14 +82,16 @@ static void free_subtree(SpaprTceRadix *t, void *p, unsigned level)
     for (unsigned i = 0; i < FANOUT; i++) {
         free_subtree(t, n->child[i], level - 1);
     }
-    g_free(n);
+    g_free_rcu(n, rcu);
     t->memory -= sizeof(TceNode);
 }
 
 void spapr_tce_radix_clear(SpaprTceRadix *t)
 {
-    free_subtree(t, t->root, t->levels);
-    t->root = NULL;
+    void *root = t->root;
+
+    qatomic_set(&t->root, NULL);
+    free_subtree(t, root, t->levels);
     t->used = 0;
     assert(t->memory == 0);
 }
@@ -86,7 +100,7 @@ void spapr_tce_radix_free(SpaprTceRadix *t)
 {
     if (t) {
         spapr_tce_radix_clear(t);
-        g_free(t);
+        g_free_rcu(t, rcu);
     }
 }
 
@@ -139,29 +153,30 @@ static TceLeaf *walk(SpaprTceRadix *t, uint64_t entry, bool alloc,
     void **pp = &t->root;
 
     for (unsigned level = t->levels; level > 0; level--) {
-        TceNode *n = *pp;
+        TceNode *n = qatomic_rcu_read(pp);
 
         if (!n) {
             if (!alloc) {
                 *missing_shift = FANOUT_SHIFT * (level + 1);
                 return NULL;
             }
-            n = *pp = g_new0(TceNode, 1);
+            n = g_new0(TceNode, 1);
             t->memory += sizeof(TceNode);
+            qatomic_rcu_set(pp, n);
         }
         pp = &n->child[slot(entry, level)];
-        if (!*pp && alloc) {
+        if (!qatomic_read(pp) && alloc) {
             n->used++;          /* the next step creates the child */
         }
     }
-    if (!*pp) {
+    if (!qatomic_rcu_read(pp)) {
         if (!alloc) {
             *missing_shift = FANOUT_SHIFT;
             return NULL;
         }
-        *pp = leaf_new(t);
+        qatomic_rcu_set(pp, leaf_new(t));
     }
-    return *pp;
+    return qatomic_rcu_read(pp);
 }
 
 /* Free the leaf of @entry, whose last entry cleared, and emptied nodes */
@@ -171,6 +186,7 @@ static void prune(SpaprTceRadix *t, uint64_t entry)
     TceNode *nodes[MAX_LEVELS];
     void **pp = &t->root;
     unsigned depth = 0;
+    TceLeaf *leaf;
 
     for (unsigned level = t->levels; level > 0; level--) {
         TceNode *n = *pp;
@@ -179,26 +195,28 @@ static void prune(SpaprTceRadix *t, uint64_t entry)
         path[depth++] = pp;
         pp = &n->child[slot(entry, level)];
     }
-    leaf_free(t, *pp);
-    *pp = NULL;
+    leaf = *pp;
+    qatomic_set(pp, NULL);
+    leaf_free(t, leaf);
     while (depth--) {
         TceNode *n = nodes[depth];
 
         if (--n->used) {
             break;
         }
-        g_free(n);
-        *path[depth] = NULL;
+        qatomic_set(path[depth], NULL);
+        g_free_rcu(n, rcu);
         t->memory -= sizeof(TceNode);
     }
 }
 
-uint64_t spapr_tce_radix_get(const SpaprTceRadix *t, uint64_t entry)
+/* Safe under RCU alone */
+uint64_t spapr_tce_radix_get(SpaprTceRadix *t, uint64_t entry)
 {
     unsigned shift;
-    TceLeaf *leaf = walk((SpaprTceRadix *)t, entry, false, &shift);
+    TceLeaf *leaf = walk(t, entry, false, &shift);
 
-    return leaf ? leaf->tce[entry & (FANOUT - 1)] : 0;
+    return leaf ? qatomic_read(&leaf->tce[entry & (FANOUT - 1)]) : 0;
 }
 
 uint64_t *spapr_tce_radix_span(SpaprTceRadix *t, uint64_t entry, uint64_t max,

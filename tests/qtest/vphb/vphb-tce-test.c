@@ -205,6 +205,13 @@ static void test_strict(void)
     g_assert_cmpint(hcall(qts, NULL, H_STUFF_TCE, liobn, 0x5000, 0x8000, 4),
                     ==, H_SUCCESS);
     g_assert_cmphex(get_tce(qts, liobn, 0x8000), ==, 0x8000);
+    /* poison makes entries exist: 512 pages a call at most, as a list */
+    g_assert_cmpint(hcall(qts, NULL, H_STUFF_TCE, liobn, 0x10000, 0x8000,
+                          513), ==, H_PARAMETER);
+    g_assert_cmphex(get_tce(qts, liobn, 0x10000), ==, 0);
+    g_assert_cmpint(hcall(qts, NULL, H_STUFF_TCE, liobn, 0x10000, 0x8000,
+                          512), ==, H_SUCCESS);
+    g_assert_cmphex(get_tce(qts, liobn, 0x10000 + 511 * 0x1000), ==, 0x8000);
     g_assert_cmpint(hcall(qts, NULL, H_PUT_TCE, liobn, 0x5000,
                           (RAM_512M - 0x1000) | TCE_RW, 0), ==, H_SUCCESS);
     /* Linux clears a whole window with one call per 512 pages, or more */
@@ -354,6 +361,37 @@ static void test_host_calls(const void *opaque)
 }
 
 /*
+ * Guest RAM in two NUMA nodes is two memory backends: one VFIO map cannot
+ * cover both, so a run of TCEs across the boundary is two host mappings,
+ * and the guest's 1:1 fill works as it would with one node.
+ */
+static void test_numa(void)
+{
+    VphbFake f;
+    uint64_t bus, list[64];
+    uint32_t liobn;
+    int64_t maps;
+
+    vphb_fake_start(&f, "type1", NULL, NULL,
+                    "-m 1G -object memory-backend-ram,id=m0,size=512M "
+                    "-object memory-backend-ram,id=m1,size=512M "
+                    "-numa node,memdev=m0 -numa node,memdev=m1 "
+                    "-device spapr-pci-vfio-host-bridge,id=vphb1,"
+                    "index=1,iommu=1");
+    maps = container_count(&f, 1, "map-calls");
+    liobn = create_ddw(f.qts, 1, 24, 30, &bus);
+    for (int i = 0; i < 64; i++) {
+        list[i] = ((uint64_t)i << 24) | TCE_RW;
+    }
+    g_assert_cmpint(put_indirect(f.qts, liobn, bus, LIST_GPA, list, 64), ==,
+                    H_SUCCESS);
+    g_assert_cmpint(container_count(&f, 1, "map-calls"), ==, maps + 2);
+    g_assert_cmpint(host_mappings(&f, 1), ==, 2);
+    g_assert_cmphex(get_tce(f.qts, liobn, bus + (40ULL << 24)), ==, list[40]);
+    vphb_fake_stop(&f);
+}
+
+/*
  * The host refuses a map: the guest is told (Linux unwinds on
  * H_NOT_ENOUGH_RESOURCES), the entries read back clear, the host keeps
  * nothing of it, and the blocks it did map stay.
@@ -498,6 +536,7 @@ int main(int argc, char **argv)
         qtest_add_data_func("/vphb/tce/host-calls/type1", "type1",
                             test_host_calls);
         qtest_add_func("/vphb/tce/map-failure", test_map_failure);
+        qtest_add_func("/vphb/tce/numa", test_numa);
     }
     qtest_add_func("/vphb/tce/migration", test_migration);
     return g_test_run();

@@ -22,7 +22,11 @@ uint64_t spapr_tce_engine_get(SpaprTceTable *tcet, uint64_t entry);
 /* Zero every entry, telling no one (a device reset, as QEMU does) */
 void spapr_tce_engine_reset(SpaprTceTable *tcet);
 
-/* Migration, in QEMU's stream format: a flat copy of nb_table entries */
+/*
+ * Migration, in QEMU's stream format: a flat copy of nb_table entries.
+ * Export's @flat must be zeroed (g_new0: pages the table does not use
+ * then stay untouched).
+ */
 void spapr_tce_engine_export(SpaprTceTable *tcet, uint64_t *flat);
 void spapr_tce_engine_import(SpaprTceTable *tcet, const uint64_t *flat);
 

@@ -30,11 +30,15 @@ typedef struct SpaprTceRadix SpaprTceRadix;
 /* A table of @nb_entries entries, all 0 */
 SpaprTceRadix *spapr_tce_radix_new(uint64_t nb_entries);
 void spapr_tce_radix_free(SpaprTceRadix *t);
-/* Set every entry to 0 and free every leaf */
+/*
+ * Set every entry to 0 and free every leaf (after an RCU grace period,
+ * as the table itself with spapr_tce_radix_free())
+ */
 void spapr_tce_radix_clear(SpaprTceRadix *t);
 
 uint64_t spapr_tce_radix_size(const SpaprTceRadix *t);
-uint64_t spapr_tce_radix_get(const SpaprTceRadix *t, uint64_t entry);
+/* Under RCU alone, or the BQL */
+uint64_t spapr_tce_radix_get(SpaprTceRadix *t, uint64_t entry);
 /* Entries that are not 0 */
 uint64_t spapr_tce_radix_used(const SpaprTceRadix *t);
 /* Bytes the table holds: header, nodes, leaves, host-mapping records */
