@@ -82,6 +82,7 @@ typedef struct FakeKernel {
     uint64_t memlock_limit;    /* bytes, 0 = unlimited */
     uint64_t dma32_size;       /* sPAPR default window */
     uint32_t dma_entry_limit;  /* Type1 mappings per container */
+    uint64_t type1_pgsizes;    /* Type1 iova_pgsizes: the IOMMU's pages */
     GArray *type1_ranges;      /* FakeRange: usable IOVA, sorted */
     bool debug;
 

@@ -5,7 +5,8 @@
  * paths, groups, containers, devices, interrupts and the IOMMU of that
  * type; "faults" runs with every fault injected from the environment;
  * "nvme" drives the NVMe function through Type1, on a backing file of
- * its own.
+ * its own; "type1-host" runs on a Type1 host configured away from the
+ * defaults (64K IOMMU pages).
  *
  * Copyright (c) 2026 qemu-spapr-vphb developers
  *
@@ -697,7 +698,8 @@ int main(int argc, char **argv)
     if (!run) {
         run = "spapr";
     }
-    test_iommu_type = !strcmp(run, "type1") || !strcmp(run, "nvme") ?
+    test_iommu_type = !strcmp(run, "type1") || !strcmp(run, "nvme") ||
+                      !strcmp(run, "type1-host") ?
                       VFIO_TYPE1v2_IOMMU : VFIO_SPAPR_TCE_v2_IOMMU;
     if (!strcmp(run, "nvme")) {
         g_autofree char *zeros = g_malloc0(256 * 1024);
@@ -708,6 +710,8 @@ int main(int argc, char **argv)
         g_setenv("VFIO_FAKE_NVME_BACKING", backing, TRUE);
         test_nvme_backing = backing;
         test_nvme_register(true);
+    } else if (!strcmp(run, "type1-host")) {
+        test_type1_host_register();
     } else if (!strcmp(run, "faults")) {
         g_test_add_func("/vfio-fake/faults/eacces", test_fault_eacces);
         g_test_add_func("/vfio-fake/faults/frozen", test_fault_frozen);
