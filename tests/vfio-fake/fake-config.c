@@ -351,6 +351,7 @@ int fake_config_load(FakeKernel *k, GError **errp)
     k->dma32_size = DEFAULT_DMA32_SIZE;
     k->type1_pgsizes = DEFAULT_TYPE1_PGSIZES;
     k->debug = g_getenv("VFIO_FAKE_DEBUG") != NULL;
+    k->type1_no_caps = g_strcmp0(g_getenv("VFIO_FAKE_TYPE1_NO_CAPS"), "1") == 0;
 
     if (file && *file) {
         if (!g_key_file_load_from_file(kf, file, G_KEY_FILE_NONE, errp)) {

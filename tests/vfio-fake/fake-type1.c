@@ -10,7 +10,10 @@
  * fake-config.c), then DMA_AVAIL.  MAP and UNMAP take only what is
  * aligned to the smallest page size, as vfio_dma_do_map() and
  * vfio_dma_do_unmap() check: a host with 64K IOMMU pages refuses a 4K
- * mapping with EINVAL.
+ * mapping with EINVAL.  With VFIO_FAKE_TYPE1_NO_CAPS=1 GET_INFO answers
+ * as before Linux 5.4: the page sizes only, no capability chain (the
+ * IOVA ranges came in 5.4, DMA_AVAIL in 5.10); MAP still keeps to the
+ * ranges, where such a kernel would map into a reserved region.
  * The kernel also reports a migration capability; the fake has no dirty
  * tracking and leaves it out.  EEH is sPAPR only: VFIO_EEH_PE_OP fails
  * with ENOTTY here, as on x86.
@@ -144,6 +147,12 @@ static int type1_get_info(FakeContainer *c,
     out.argsz = info->argsz;
     out.flags = VFIO_IOMMU_INFO_PGSIZES | VFIO_IOMMU_INFO_CAPS;
     out.iova_pgsizes = fake->type1_pgsizes;
+    if (fake->type1_no_caps) {
+        /* the old kernel copies back only what it knows of */
+        out.flags = VFIO_IOMMU_INFO_PGSIZES;
+        memcpy(info, &out, minsz);
+        return 0;
+    }
     if (info->argsz < sizeof(out) + range_sz + avail_sz) {
         /* too small for the chain: say how much is needed */
         out.argsz = sizeof(out) + range_sz + avail_sz;
