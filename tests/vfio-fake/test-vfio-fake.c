@@ -94,8 +94,10 @@ static void test_paths(void)
     g_assert_cmpstr(real, ==, "/sys/bus/pci");
 }
 
-/* A function's sysfs config file, through open and pread as the vPHB reads
- * it, and through read as cat does; the whole file in *@size. */
+/*
+ * A function's sysfs config file, through open and pread as the vPHB
+ * reads it, and through read as cat does; the whole file in *@size.
+ */
 static uint16_t sysfs_vendor(const char *path, off_t *size)
 {
     uint16_t v = 0;
