@@ -1029,6 +1029,34 @@ static void vphb_plug(HotplugHandler *hotplug_dev, DeviceState *dev,
     k->parent_plug(hotplug_dev, dev, errp);
 }
 
+/*
+ * With populate=on the functions came with the PHB, which holds the
+ * group whole: one of them alone must not go, or the guest would keep
+ * part of a PE and the host group would stay half assigned.  device_del
+ * of the PHB takes them all (qdev unrealizes the bus, no request per
+ * function).  A function the user plugged (populate=off) is the user's.
+ */
+static void vphb_unplug_request(HotplugHandler *hotplug_dev, DeviceState *dev,
+                                Error **errp)
+{
+    SpaprVfioHbState *s = SPAPR_PCI_VFIO_HB(hotplug_dev);
+    SpaprVfioHbClass *k = SPAPR_PCI_VFIO_HB_GET_CLASS(s);
+
+    if (s->populate) {
+        g_autofree char *who = vphb_name(s);
+        g_autofree char *path = object_get_canonical_path(OBJECT(s));
+        VFIODevice *vdev = vfio_get_vfio_device(OBJECT(dev));
+
+        error_setg(errp, "%s: host IOMMU group %u: function %s came with the "
+                   "PHB (populate=on) and can be unplugged only with it",
+                   who, s->group, vdev ? vdev->name : "<unknown>");
+        error_append_hint(errp, "Unplug the PHB: device_del %s.\n",
+                          DEVICE(s)->id ? DEVICE(s)->id : path);
+        return;
+    }
+    k->parent_unplug_request(hotplug_dev, dev, errp);
+}
+
 /* Introspection: read-only QOM properties, for qom-get */
 
 static void vphb_get_group(Object *obj, Visitor *v, const char *name,
@@ -1213,6 +1241,8 @@ static void vphb_class_init(ObjectClass *klass, void *data)
     hc->pre_plug = vphb_pre_plug;
     k->parent_plug = hc->plug;
     hc->plug = vphb_plug;
+    k->parent_unplug_request = hc->unplug_request;
+    hc->unplug_request = vphb_unplug_request;
 
     object_class_property_add(klass, "group", "uint32", vphb_get_group,
                               NULL, NULL, NULL);

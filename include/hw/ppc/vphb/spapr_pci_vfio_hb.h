@@ -62,6 +62,7 @@ struct SpaprVfioHbClass {
     DeviceUnrealize parent_unrealize;
     hotplug_fn parent_pre_plug;
     hotplug_fn parent_plug;
+    hotplug_fn parent_unplug_request;
 };
 
 #endif
