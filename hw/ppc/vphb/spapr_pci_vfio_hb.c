@@ -224,6 +224,49 @@ fail:
     return false;
 }
 
+/*
+ * Does host function @host answer?  One whose PE is frozen (EEH), or
+ * that is gone, reads all ones, and QEMU 10.0's vfio_realize() then never
+ * returns: its MSI-X setup looks for a capability, and a list whose every
+ * pointer reads 0xff points at itself.  Its vendor ID is read from sysfs
+ * first, which reads the device as VFIO's config region would.
+ */
+static bool vphb_check_function(SpaprVfioHbState *s, const char *who,
+                                const char *host, Error **errp)
+{
+    g_autofree char *path = g_strdup_printf(SYSFS_PCI_DEVICES "/%s/config",
+                                            host);
+    uint16_t vendor;
+    ssize_t n;
+    int fd;
+
+    fd = qemu_open(path, O_RDONLY, errp);
+    if (fd < 0) {
+        error_prepend(errp, "%s: host IOMMU group %u: function %s: ", who,
+                      s->group, host);
+        return false;
+    }
+    n = pread(fd, &vendor, sizeof(vendor), PCI_VENDOR_ID);
+    if (n != sizeof(vendor)) {
+        error_setg_errno(errp, n < 0 ? errno : EIO, "%s: host IOMMU group "
+                         "%u: function %s: cannot read its vendor ID from %s",
+                         who, s->group, host, path);
+        qemu_close(fd);
+        return false;
+    }
+    qemu_close(fd);
+    if (le16_to_cpu(vendor) == 0xffff) {
+        error_setg(errp, "%s: host IOMMU group %u: function %s reads all "
+                   "ones (vendor ID 0xffff in %s): its PE is frozen, or the "
+                   "device is gone", who, s->group, host, path);
+        error_append_hint(errp, "Recover the device on the host (EEH "
+                          "recovery, a reset, a rescan of its bus), then "
+                          "plug it again.\n");
+        return false;
+    }
+    return true;
+}
+
 static void vphb_free_funcs(SpaprVfioHbState *s)
 {
     for (unsigned i = 0; i < s->nr_funcs; i++) {
@@ -882,6 +925,11 @@ static void vphb_realize(DeviceState *dev, Error **errp)
     if (!vphb_read_group(s, who, errp) || !vphb_check_owner(s, who, errp)) {
         goto free_funcs;
     }
+    for (unsigned i = 0; s->populate && i < s->nr_funcs; i++) {
+        if (!vphb_check_function(s, who, s->funcs[i].host, errp)) {
+            goto free_funcs;
+        }
+    }
     k->parent_realize(dev, errp);
     if (*errp) {
         goto free_funcs;
@@ -1005,6 +1053,10 @@ static void vphb_pre_plug(HotplugHandler *hotplug_dev, DeviceState *dev,
             error_append_hint(errp, "To plug the group's functions yourself, "
                               "set populate=off on the PHB.\n");
         }
+        return;
+    }
+    /* populate=off: a function the user plugs is checked as ours are */
+    if (!s->populate && !vphb_check_function(s, who, host, errp)) {
         return;
     }
     k->parent_pre_plug(hotplug_dev, dev, errp);
