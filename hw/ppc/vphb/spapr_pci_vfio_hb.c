@@ -34,6 +34,7 @@
 #include "hw/vfio/vfio-common.h"
 #include "system/system.h"
 #include "hw/ppc/vphb/spapr_pci_vfio_hb.h"
+#include "hw/ppc/vphb/spapr_tce_engine.h"
 
 #define SYSFS_IOMMU_GROUPS  "/sys/kernel/iommu_groups"
 #define SYSFS_PCI_DEVICES   "/sys/bus/pci/devices"
@@ -588,8 +589,8 @@ static bool vphb_check_dma32(SpaprVfioHbState *s, VFIOContainerBase *bc,
                           "has 4 KiB TCEs.  Assign the group on a host whose "
                           "IOMMU maps 4 KiB pages.  (x-unmappable-dma32=on "
                           "starts the PHB anyway: every TCE of that window "
-                          "then fails to map on the host, and only the "
-                          "64-bit window works.)\n");
+                          "is then refused to the guest with H_HARDWARE, "
+                          "and only the 64-bit window works.)\n");
         return false;
     }
     if (!ranges) {
@@ -720,21 +721,15 @@ static void vphb_window_notify(IOMMUNotifier *n, IOMMUTLBEntry *iotlb)
 {
     SpaprVfioHbWindow *w = container_of(n, SpaprVfioHbWindow, n);
 
+    /*
+     * The TCE engine maps a block of TCEs with one notification and
+     * unmaps it with one for the same IOVA; a map VFIO refused is
+     * withdrawn with an unmap too (hw/ppc/vphb/spapr_tce_engine.c).
+     */
     if (iotlb->perm != IOMMU_NONE) {
-        bool ram;
-
         w->maps++;
-        /*
-         * A guest may point a TCE anywhere (QEMU 10.0's H_PUT_TCE does not
-         * check); VFIO maps only a target that translates to RAM, with the
-         * same function, and otherwise leaves the host as it was.
-         */
-        RCU_READ_LOCK_GUARD();
-        ram = memory_get_xlat_addr(iotlb, NULL, NULL, NULL, NULL, NULL);
-        if (ram) {
-            g_hash_table_add(w->mapped, g_memdup2(&iotlb->iova,
-                                                  sizeof(iotlb->iova)));
-        }
+        g_hash_table_add(w->mapped, g_memdup2(&iotlb->iova,
+                                              sizeof(iotlb->iova)));
     } else {
         w->unmaps++;
         g_hash_table_remove(w->mapped, &iotlb->iova);
@@ -1229,14 +1224,10 @@ static void vphb_get_windows(Object *obj, Visitor *v, const char *name,
         SpaprVfioHbWindow *w = &s->windows[i];
         SpaprTceTable *tcet = w->tcet;
         g_autofree char *child = NULL;
-        uint64_t in_use = 0;
         QDict *d;
 
         if (!tcet) {
             continue;
-        }
-        for (uint32_t e = 0; e < tcet->nb_table; e++) {
-            in_use += !!(tcet->table[e] & (IOMMU_RO | IOMMU_WO));
         }
         child = g_strdup_printf("tce-table-%x", tcet->liobn);
         d = qdict_new();
@@ -1247,7 +1238,8 @@ static void vphb_get_windows(Object *obj, Visitor *v, const char *name,
         qdict_put_int(d, "size", (uint64_t)tcet->nb_table << tcet->page_shift);
         qdict_put_int(d, "page-shift", tcet->page_shift);
         qdict_put_int(d, "entries", tcet->nb_table);
-        qdict_put_int(d, "entries-in-use", in_use);
+        qdict_put_int(d, "entries-in-use", spapr_tce_engine_used(tcet));
+        qdict_put_int(d, "table-bytes", spapr_tce_engine_memory(tcet));
         qdict_put_int(d, "host-mappings", g_hash_table_size(w->mapped));
         qdict_put_int(d, "map-notifications", w->maps);
         qdict_put_int(d, "unmap-notifications", w->unmaps);

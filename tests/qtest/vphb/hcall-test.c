@@ -185,9 +185,9 @@ static void test_malformed(void)
     g_assert_cmphex(get_tce(qts, PHB0_LIOBN, 0x1000), ==, 0x10000003);
 
     /* nine arguments are allowed */
-    hcall(qts, "0x%x 0x%llx 0x2000 0x20000001 0 0 0 0 0 0",
+    hcall(qts, "0x%x 0x%llx 0x2000 0x08000001 0 0 0 0 0 0",
           H_PUT_TCE, PHB0_LIOBN);
-    g_assert_cmphex(get_tce(qts, PHB0_LIOBN, 0x2000), ==, 0x20000001);
+    g_assert_cmphex(get_tce(qts, PHB0_LIOBN, 0x2000), ==, 0x08000001);
     qtest_quit(qts);
 }
 

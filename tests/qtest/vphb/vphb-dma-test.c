@@ -29,6 +29,7 @@
 #include "qemu/osdep.h"
 #include "qemu/bswap.h"
 #include "qemu/cutils.h"
+#include "qemu/host-utils.h"
 #include "libqtest.h"
 #include "libqos/pci-spapr.h"
 #include "libqos/malloc-spapr.h"
@@ -39,6 +40,7 @@
 #define RAM_SIZE            (1ULL << 30)
 
 #define H_SUCCESS           0
+#define H_HARDWARE          (-1)
 #define H_PARAMETER         (-4)
 #define H_GET_TCE           0x1c
 #define H_PUT_TCE           0x20
@@ -69,7 +71,6 @@
 /* What the guest last wrote to one TCE */
 typedef struct Tce {
     uint64_t tce;
-    bool host;          /* the host must map it (false: outside RAM) */
 } Tce;
 
 /* The test's model of one DMA window */
@@ -79,6 +80,7 @@ typedef struct Window {
     unsigned shift;
     uint64_t entries;           /* 0: disabled */
     GTree *tces;                /* IOBA -> Tce, every IOBA ever written */
+    GHashTable *blocks;         /* entry -> order of a host mapping */
     uint64_t maps, unmaps;      /* notifications since QEMU started */
 } Window;
 
@@ -149,23 +151,99 @@ static Tce *model_tce(Window *w, uint64_t ioba)
     return t;
 }
 
-/*
- * What QEMU does for every TCE a hypercall writes: one notification, and
- * an UNMAP of the old entry first when a valid TCE replaces a valid one.
- */
-static void model_put(Window *w, uint64_t ioba, uint64_t tce, bool host)
+static uint64_t model_get(Window *w, uint64_t entry)
 {
-    Tce *t = model_tce(w, ioba);
+    uint64_t ioba = w->bus + (entry << w->shift);
+    Tce *t = g_tree_lookup(w->tces, &ioba);
 
-    if ((t->tce & TCE_RW) && (tce & TCE_RW)) {
-        w->unmaps++;
+    return t ? t->tce : 0;
+}
+
+/* The host mapping holding @entry: its first entry and log2 of its size */
+static bool model_block(Window *w, uint64_t entry, uint64_t *start,
+                        unsigned *order)
+{
+    for (unsigned k = 0; k <= 9; k++) {
+        uint64_t s = entry & ~((1ULL << k) - 1);
+        gpointer o;
+
+        if (g_hash_table_lookup_extended(w->blocks, &s, NULL, &o) &&
+            GPOINTER_TO_UINT(o) == k) {
+            *start = s;
+            *order = k;
+            return true;
+        }
     }
-    t->tce = tce;
-    t->host = host && (tce & TCE_RW);
-    if (tce & TCE_RW) {
-        w->maps++;
-    } else {
-        w->unmaps++;
+    return false;
+}
+
+/*
+ * What the TCE engine (docs/devel/tce-engine.rst) tells VFIO when a
+ * hypercall writes @n TCEs from @ioba, written here from its rules
+ * rather than its code.  Per 512-entry leaf: the host mappings that hold
+ * an entry that changes are unmapped whole, the new values stored, then
+ * the valid entries of what was unmapped and changed are mapped again,
+ * as runs of entries mapping consecutive pages with one access, each run
+ * cut into naturally aligned power-of-two blocks: one map each.
+ */
+static void model_update(Window *w, uint64_t ioba, uint64_t n,
+                         const uint64_t *tces)
+{
+    uint64_t psize = 1ULL << w->shift, first = (ioba - w->bus) >> w->shift;
+
+    for (uint64_t c = first, end; c < first + n; c = end) {
+        uint64_t lo = UINT64_MAX, hi = 0, s;
+        unsigned order;
+
+        end = MIN(first + n, (c | 511) + 1);
+        for (uint64_t e = c; e < end; e++) {
+            if (model_get(w, e) != tces[e - first]) {
+                lo = MIN(lo, e);
+                hi = e + 1;
+            }
+        }
+        if (lo == UINT64_MAX) {
+            continue;
+        }
+        if (model_block(w, lo, &s, &order)) {
+            lo = s;
+        }
+        if (model_block(w, hi - 1, &s, &order)) {
+            hi = MAX(hi, s + (1ULL << order));
+        }
+        for (uint64_t e = lo; e < hi; e++) {
+            if (model_block(w, e, &s, &order) && s == e) {
+                w->unmaps++;
+                g_hash_table_remove(w->blocks, &s);
+                e += (1ULL << order) - 1;
+            }
+        }
+        for (uint64_t e = c; e < end; e++) {
+            model_tce(w, w->bus + (e << w->shift))->tce = tces[e - first];
+        }
+        for (uint64_t e = lo; e < hi;) {
+            uint64_t v = model_get(w, e), j = e + 1;
+
+            if (!(v & TCE_RW)) {
+                e++;
+                continue;
+            }
+            while (j < hi && (model_get(w, j) & TCE_RW) == (v & TCE_RW) &&
+                   (model_get(w, j) & ~(psize - 1)) ==
+                   (v & ~(psize - 1)) + (j - e) * psize) {
+                j++;
+            }
+            while (e < j) {
+                order = MIN(ctz64(e), 9);
+                while (e + (1ULL << order) > j) {
+                    order--;
+                }
+                w->maps++;
+                g_hash_table_insert(w->blocks, g_memdup2(&e, sizeof(e)),
+                                    GUINT_TO_POINTER(order));
+                e += 1ULL << order;
+            }
+        }
     }
 }
 
@@ -183,19 +261,21 @@ static void put_tce(Vphb *v, uint32_t liobn, uint64_t ioba, uint64_t tce)
 {
     g_assert_cmpint(hcall(v, NULL, H_PUT_TCE, liobn, ioba, tce, 0), ==,
                     H_SUCCESS);
-    model_put(window_of(v, liobn), ioba, tce, true);
+    model_update(window_of(v, liobn), ioba, 1, &tce);
 }
 
 static void stuff_tce(Vphb *v, uint32_t liobn, uint64_t ioba, uint64_t tce,
                       uint64_t npages)
 {
     Window *w = window_of(v, liobn);
+    g_autofree uint64_t *tces = g_new(uint64_t, npages);
 
     g_assert_cmpint(hcall(v, NULL, H_STUFF_TCE, liobn, ioba, tce, npages),
                     ==, H_SUCCESS);
     for (uint64_t i = 0; i < npages; i++) {
-        model_put(w, ioba + (i << w->shift), tce, true);
+        tces[i] = tce;
     }
+    model_update(w, ioba, npages, tces);
 }
 
 /* H_PUT_TCE_INDIRECT: the list is in guest memory, big-endian */
@@ -212,9 +292,7 @@ static void put_tce_indirect(Vphb *v, uint32_t liobn, uint64_t ioba,
     }
     g_assert_cmpint(hcall(v, NULL, H_PUT_TCE_INDIRECT, liobn, ioba, list,
                           npages), ==, H_SUCCESS);
-    for (uint64_t i = 0; i < npages; i++) {
-        model_put(w, ioba + (i << w->shift), tces[i], true);
-    }
+    model_update(w, ioba, npages, tces);
     guest_free(v->alloc, list);
 }
 
@@ -273,7 +351,7 @@ static gboolean expect_run(gpointer key, gpointer value, gpointer opaque)
     uint64_t psize = 1ULL << c->w->shift;
     Tce *t = value;
 
-    if (t->host) {
+    if (t->tce & TCE_RW) {
         add_run(c->runs, ioba, psize, t->tce & ~(psize - 1),
                 host_perm(t->tce));
     }
@@ -415,8 +493,7 @@ static gboolean check_tce(gpointer key, gpointer value, gpointer opaque)
         g_error("H_GET_TCE(0x%x, 0x%" PRIx64 ") = 0x%" PRIx64 ", the guest "
                 "wrote 0x%" PRIx64, c->w->liobn, ioba, got, t->tce);
     }
-    c->in_use += !!(t->tce & TCE_RW);
-    c->mapped += t->host;
+    c->in_use += t->tce != 0;
     return false;
 }
 
@@ -460,7 +537,9 @@ static void check_vphb(Vphb *v, const char *step)
                                  w->entries ? w->bus : 0, size,
                                  w->entries ? w->shift : 0,
                                  w->entries, c.in_use,
-                                 c.mapped, w->maps,
+                                 (uint64_t)(w->entries ?
+                                            g_hash_table_size(w->blocks) : 0),
+                                 w->maps,
                                  w->unmaps);
         have_w = window_str(d);
         g_assert_cmpstr(have_w, ==, want_w);
@@ -474,8 +553,11 @@ static void model_forget(Window *w)
 {
     if (w->tces) {
         g_tree_destroy(w->tces);
+        g_hash_table_destroy(w->blocks);
     }
     w->tces = g_tree_new_full(cmp_u64, NULL, g_free, g_free);
+    w->blocks = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free,
+                                      NULL);
 }
 
 /* A window leaves nothing: no TCE, nothing the vPHB counts as mapped */
@@ -624,6 +706,7 @@ static void vphb_fini(Vphb *v)
 {
     for (int i = 0; i < WINDOWS; i++) {
         g_tree_destroy(v->win[i].tces);
+        g_hash_table_destroy(v->win[i].blocks);
     }
     g_free(v->dev);
 }
@@ -753,12 +836,41 @@ static void default_window(Vphb *v)
     check_vphb(v, "H_STUFF_TCE clear");
     edu_dma(v, 0x12000, GPA_E, true, false);
 
-    /* three IOVA pages onto one guest page: three host runs */
-    stuff_tce(v, liobn, 0x20000, GPA_E | TCE_RW, 3);
-    check_vphb(v, "H_STUFF_TCE map");
+    /* H_STUFF_TCE only clears or poisons, as KVM's: no access given */
+    g_assert_cmpint(hcall(v, NULL, H_STUFF_TCE, liobn, 0x20000,
+                          GPA_E | TCE_RW, 3), ==, H_PARAMETER);
+    check_vphb(v, "H_STUFF_TCE map refused");
+
+    /* three IOVA pages onto one guest page: three host mappings */
+    list[0] = list[1] = list[2] = GPA_E | TCE_RW;
+    put_tce_indirect(v, liobn, 0x20000, list, 3);
+    check_vphb(v, "H_PUT_TCE_INDIRECT aliases");
     edu_dma(v, 0x22000 + 0x30, GPA_E + 0x30, true, true);
     stuff_tce(v, liobn, 0x20000, 0, 3);
     check_vphb(v, "H_STUFF_TCE clear again");
+
+    /*
+     * 64 pages in one run make one mapping; retargeting one page in the
+     * middle unmaps it whole and maps what is left in aligned blocks.
+     */
+    {
+        guint blocks = g_hash_table_size(v->win[0].blocks);
+        uint64_t run[64];
+
+        for (int i = 0; i < 64; i++) {
+            run[i] = (GPA_D + i * 0x1000ULL) | TCE_RW;
+        }
+        put_tce_indirect(v, liobn, 0x80000, run, 64);
+        check_vphb(v, "H_PUT_TCE_INDIRECT 64 pages");
+        g_assert_cmpuint(g_hash_table_size(v->win[0].blocks), ==, blocks + 1);
+        put_tce(v, liobn, 0x80000 + 5 * 0x1000, GPA_A | TCE_RO);
+        check_vphb(v, "H_PUT_TCE inside a mapping");
+        edu_dma(v, 0x80000 + 5 * 0x1000 + 8, GPA_A + 8, false, true);
+        edu_dma(v, 0x80000 + 5 * 0x1000 + 8, GPA_A + 8, true, false);
+        edu_dma(v, 0x80000 + 40 * 0x1000, GPA_D + 40 * 0x1000, true, true);
+        stuff_tce(v, liobn, 0x80000, 0, 64);
+        check_vphb(v, "H_STUFF_TCE 64 pages");
+    }
 }
 
 /* How many VFIO_IOMMU_MAP_DMA calls the vPHB's container got */
@@ -784,21 +896,19 @@ static int64_t map_errors(Vphb *v)
 }
 
 /*
- * QEMU 10.0's H_PUT_TCE takes a TCE that points outside guest RAM.  The
- * host must not map it, and the device must not reach anything through
- * it.  It is QEMU that refuses (VFIO finds no RAM there and never asks
- * the host kernel), not the host.
+ * A TCE that points outside guest RAM is refused (QEMU 10.0 stored it,
+ * KVM refuses it): H_PARAMETER, and nothing changes, on the guest's side
+ * or the host's.  The device reaches nothing through it, and a valid
+ * mapping it was meant to replace stays.
  */
 static void outside_ram(Vphb *v)
 {
     uint32_t liobn = v->win[0].liobn;
-    Window *w = &v->win[0];
     int64_t ok0, faults0, ok1, faults1;
     int64_t calls = map_calls(v);
 
     g_assert_cmpint(hcall(v, NULL, H_PUT_TCE, liobn, 0x40000,
-                          GPA_OUTSIDE | TCE_RW, 0), ==, H_SUCCESS);
-    model_put(w, 0x40000, GPA_OUTSIDE | TCE_RW, false);
+                          GPA_OUTSIDE | TCE_RW, 0), ==, H_PARAMETER);
     check_vphb(v, "H_PUT_TCE outside RAM");
     g_assert_cmpint(map_calls(v), ==, calls);
 
@@ -812,24 +922,24 @@ static void outside_ram(Vphb *v)
     g_assert_cmpint(ok1, ==, ok0);
     g_assert_cmpint(faults1, ==, faults0 + 1);
 
-    put_tce(v, liobn, 0x40000, 0);
-    check_vphb(v, "H_PUT_TCE outside RAM cleared");
+    /* the last page of RAM is fine, the page after it is not */
+    put_tce(v, liobn, 0x40000, (RAM_SIZE - 0x1000) | TCE_RW);
+    check_vphb(v, "H_PUT_TCE last page of RAM");
+    g_assert_cmpint(hcall(v, NULL, H_PUT_TCE, liobn, 0x40000,
+                          RAM_SIZE | TCE_RO, 0), ==, H_PARAMETER);
+    check_vphb(v, "H_PUT_TCE just past RAM");
 
-    /*
-     * A valid TCE overwritten with one outside RAM: VFIO cannot map the
-     * new one, and the old page must not stay mapped either.
-     */
+    /* a valid TCE overwritten with one outside RAM keeps its page */
     put_tce(v, liobn, 0x40000, GPA_B | TCE_RW);
     check_vphb(v, "H_PUT_TCE before an overwrite outside RAM");
-    edu_dma(v, 0x40000, GPA_B, true, true);
     g_assert_cmpint(hcall(v, NULL, H_PUT_TCE, liobn, 0x40000,
-                          GPA_OUTSIDE | TCE_RW, 0), ==, H_SUCCESS);
-    model_put(w, 0x40000, GPA_OUTSIDE | TCE_RW, false);
+                          GPA_OUTSIDE | TCE_RW, 0), ==, H_PARAMETER);
     check_vphb(v, "H_PUT_TCE overwrite outside RAM");
-    edu_dma(v, 0x40000, GPA_B, true, false);
+    edu_dma(v, 0x40000, GPA_B, true, true);
 
     put_tce(v, liobn, 0x40000, 0);
     check_vphb(v, "H_PUT_TCE overwrite outside RAM cleared");
+    edu_dma(v, 0x40000, GPA_B, true, false);
 }
 
 /* The DDW, created as Linux does, all of RAM direct-mapped */
@@ -1019,8 +1129,8 @@ static void ddw_direct_map(Vphb *v, uint32_t liobn, uint64_t gpa, int n)
  *
  * The 32-bit window's 4K TCEs make such a host unusable for a vPHB
  * unless x-unmappable-dma32=on (vphb-type1-test checks the refusal);
- * with it, a TCE there maps nothing on the host, and DMA through it
- * faults: the host never maps more than a TCE allows.
+ * with it, a TCE there maps nothing on the host, the guest is told so,
+ * and DMA through it faults: the host never maps more than a TCE allows.
  */
 static void test_host_64k(void)
 {
@@ -1093,17 +1203,20 @@ static void test_host_64k(void)
     }
 
     /*
-     * x-unmappable-dma32=on: QEMU 10.0 still answers H_SUCCESS, but the
-     * host maps nothing (VFIO's map fails) and the device faults.
+     * x-unmappable-dma32=on: the host refuses the 4K map (EINVAL), and
+     * the TCE engine tells the guest (H_HARDWARE) and leaves the entry
+     * clear; the device's DMA there faults.  (A map notification, then
+     * the unmap that withdraws it.)
      */
     errors = map_errors(&v);
     g_assert_cmpint(hcall(&v, NULL, H_PUT_TCE, liobn0, 0x3000,
-                          GPA_A | TCE_RW, 0), ==, H_SUCCESS);
-    model_put(&v.win[0], 0x3000, GPA_A | TCE_RW, false);
-    edu_dma(&v, 0x3000, GPA_A, true, false);
-    put_tce(&v, liobn0, 0x3000, 0);
-    check_vphb(&v, "a 4K TCE of the 32-bit window, cleared");
+                          GPA_A | TCE_RW, 0), ==, H_HARDWARE);
     g_assert_cmpint(map_errors(&v), ==, errors + 1);
+    v.win[0].maps++;
+    v.win[0].unmaps++;
+    model_tce(&v.win[0], 0x3000);
+    check_vphb(&v, "a 4K TCE of the 32-bit window, refused");
+    edu_dma(&v, 0x3000, GPA_A, true, false);
 
     vphb_fini(&v);
     vphb_fake_stop(&f);
