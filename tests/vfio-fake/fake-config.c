@@ -18,6 +18,8 @@
 #define DEFAULT_APERTURE_BITS   39
 #define DEFAULT_DMA32_SIZE      (2ULL << 30)
 #define DEFAULT_DMA_ENTRIES     65535
+/* 4K, 2M and 1G: an x86 IOMMU's (VT-d, AMD-Vi) page sizes */
+#define DEFAULT_TYPE1_PGSIZES   ((1ULL << 12) | (1ULL << 21) | (1ULL << 30))
 
 /*
  * The default topology, the first version's (tests depend on it):
@@ -347,7 +349,9 @@ int fake_config_load(FakeKernel *k, GError **errp)
     k->page_size = sysconf(_SC_PAGESIZE);
     k->page_shift = __builtin_ctzll(k->page_size);
     k->dma32_size = DEFAULT_DMA32_SIZE;
+    k->type1_pgsizes = DEFAULT_TYPE1_PGSIZES;
     k->debug = g_getenv("VFIO_FAKE_DEBUG") != NULL;
+    k->type1_no_caps = g_strcmp0(g_getenv("VFIO_FAKE_TYPE1_NO_CAPS"), "1") == 0;
 
     if (file && *file) {
         if (!g_key_file_load_from_file(kf, file, G_KEY_FILE_NONE, errp)) {
@@ -368,6 +372,11 @@ int fake_config_load(FakeKernel *k, GError **errp)
         s = g_key_file_get_value(kf, "host", "dma32-size", NULL);
         if (s && !parse_u64(s, &k->dma32_size)) {
             k->dma32_size = 0;
+        }
+        g_free((char *)s);
+        s = g_key_file_get_value(kf, "host", "pgsizes", NULL);
+        if (s && !parse_u64(s, &k->type1_pgsizes)) {
+            k->type1_pgsizes = 0;
         }
         g_free((char *)s);
     }
@@ -396,7 +405,20 @@ int fake_config_load(FakeKernel *k, GError **errp)
     if (env_u64("VFIO_FAKE_TYPE1_APERTURE_BITS", &bits, errp) < 0 ||
         env_u64("VFIO_FAKE_DMA32_SIZE", &k->dma32_size, errp) < 0 ||
         env_u64("VFIO_FAKE_MEMLOCK", &k->memlock_limit, errp) < 0 ||
-        env_u64("VFIO_FAKE_DMA_ENTRY_LIMIT", &entries, errp) < 0) {
+        env_u64("VFIO_FAKE_DMA_ENTRY_LIMIT", &entries, errp) < 0 ||
+        env_u64("VFIO_FAKE_TYPE1_PGSIZES", &k->type1_pgsizes, errp) < 0) {
+        return -EINVAL;
+    }
+    /*
+     * The kernel never reports a page below its own (vfio_iommu_type1.c
+     * rounds the domain's sizes up to PAGE_SIZE): pinning works on pages.
+     */
+    if (!k->type1_pgsizes ||
+        (k->type1_pgsizes & -k->type1_pgsizes) < k->page_size) {
+        g_set_error(errp, G_FILE_ERROR, G_FILE_ERROR_INVAL,
+                    "type1 page sizes 0x%" G_GINT64_MODIFIER "x: a bitmap "
+                    "whose smallest page is 0x%" G_GINT64_MODIFIER "x or "
+                    "more expected", k->type1_pgsizes, k->page_size);
         return -EINVAL;
     }
     if (!k->dma32_size || (k->dma32_size & (k->dma32_size - 1))) {

@@ -288,6 +288,11 @@ static ssize_t config_rw(FakeDevice *d, uint8_t *buf, size_t count,
     return count;
 }
 
+void fake_device_config_read_all(FakeDevice *d, uint8_t *buf)
+{
+    config_rw(d, buf, d->config_size, 0, false);
+}
+
 static bool in_msix_table(FakeDevice *d, unsigned bar, uint64_t addr)
 {
     return d->msix_vectors && bar == d->msix_bar &&

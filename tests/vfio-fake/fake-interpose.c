@@ -263,6 +263,7 @@ static int open_common(int dirfd, const char *path, int flags, mode_t mode,
         if (ret != NOT_A_FAKE_FILE) {
             return ret_errno(ret);
         }
+        fake_sysfs_config_refresh(path);
         p = path_for_libc(path, &tmp);
     }
     return is64 ? real_openat64(dirfd, p, flags, mode)
@@ -341,17 +342,25 @@ int __openat64_2(int dirfd, const char *path, int flags)
 FILE *fopen(const char *path, const char *mode)
 {
     g_autofree char *tmp = NULL;
+    const char *p = path_for_libc(path, &tmp);
     REAL(fopen);
 
-    return real_fopen(path_for_libc(path, &tmp), mode);
+    if (tmp) {
+        fake_sysfs_config_refresh(path);
+    }
+    return real_fopen(p, mode);
 }
 
 FILE *fopen64(const char *path, const char *mode)
 {
     g_autofree char *tmp = NULL;
+    const char *p = path_for_libc(path, &tmp);
     REAL(fopen64);
 
-    return real_fopen64(path_for_libc(path, &tmp), mode);
+    if (tmp) {
+        fake_sysfs_config_refresh(path);
+    }
+    return real_fopen64(p, mode);
 }
 
 int stat(const char *path, struct stat *st)

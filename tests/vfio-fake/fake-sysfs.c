@@ -10,13 +10,20 @@
  *   sys/bus/pci/devices/D/driver        -> ../../drivers/DRIVER (if bound)
  *   sys/bus/pci/devices/D/subsystem     -> ../../../../bus/pci
  *   sys/bus/pci/devices/D/{vendor,device,class,...}
+ *   sys/bus/pci/devices/D/config        (the function's config space)
  *   dev/vfio/vfio, dev/vfio/N           (empty files: open is the fake's)
  *
+ * A config file is rewritten from the function each time it is opened,
+ * so a reader sees the config space as it is then, all ones while the
+ * PE is frozen, as the kernel's sysfs reads the hardware.  Its size
+ * never changes, so it is rewritten in place: a file already open sees
+ * the new bytes too.
  * Copyright (c) 2026 qemu-spapr-vphb developers
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -56,6 +63,56 @@ static int write_file(const char *root, const char *rel, const char *text,
     return g_file_set_contents(path, text, -1, errp) ? 0 : -EIO;
 }
 
+/* Write @d's config space, as it reads now, into its sysfs file. */
+static int config_write(const char *root, FakeDevice *d, GError **errp)
+{
+    g_autofree char *path = g_strdup_printf("%s/sys/bus/pci/devices/%s/"
+                                            "config", root, d->name);
+    uint8_t buf[FAKE_CONFIG_MAX];
+    int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+    ssize_t n;
+
+    if (fd < 0) {
+        g_set_error(errp, G_FILE_ERROR, g_file_error_from_errno(errno),
+                    "open %s: %s", path, g_strerror(errno));
+        return -errno;
+    }
+    fake_device_config_read_all(d, buf);
+    n = pwrite(fd, buf, d->config_size, 0);
+    close(fd);
+    if (n != d->config_size) {
+        g_set_error(errp, G_FILE_ERROR, G_FILE_ERROR_IO, "write %s: %s",
+                    path, n < 0 ? g_strerror(errno) : "short write");
+        return -EIO;
+    }
+    return 0;
+}
+
+void fake_sysfs_config_refresh(const char *path)
+{
+    g_autofree char *dir = NULL;
+    g_autofree char *name = NULL;
+
+    if (!fake || !fake->root || !g_str_has_suffix(path, "/config")) {
+        return;
+    }
+    dir = g_path_get_dirname(path);
+    name = g_path_get_basename(dir);
+    g_rec_mutex_lock(&fake_lock);
+    for (guint i = 0; i < fake->groups->len; i++) {
+        FakeGroup *g = g_ptr_array_index(fake->groups, i);
+
+        for (guint j = 0; j < g->devices->len; j++) {
+            FakeDevice *d = g_ptr_array_index(g->devices, j);
+
+            if (!strcmp(d->name, name)) {
+                config_write(fake->root, d, NULL);
+            }
+        }
+    }
+    g_rec_mutex_unlock(&fake_lock);
+}
+
 static int device_build(const char *root, FakeDevice *d, GError **errp)
 {
     g_autofree char *dir = g_strdup_printf("sys/bus/pci/devices/%s",
@@ -92,6 +149,9 @@ static int device_build(const char *root, FakeDevice *d, GError **errp)
         if (write_file(root, rel, text, errp) < 0) {
             return -EIO;
         }
+    }
+    if (config_write(root, d, errp) < 0) {
+        return -EIO;
     }
     {
         g_autofree char *ig = g_strdup_printf("%s/iommu_group", dir);

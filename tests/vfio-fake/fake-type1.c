@@ -5,8 +5,15 @@
  * with EEXIST), pages pinned and charged to locked memory at MAP time, at
  * most dma_entry_limit mappings, IOVAs only inside the reported ranges.
  *
- * GET_INFO reports 4K|2M|1G pages and a capability chain: IOVA_RANGE
- * (the aperture minus reserved regions, fake-config.c), then DMA_AVAIL.
+ * GET_INFO reports the configured page sizes (4K|2M|1G by default) and
+ * a capability chain: IOVA_RANGE (the aperture minus reserved regions,
+ * fake-config.c), then DMA_AVAIL.  MAP and UNMAP take only what is
+ * aligned to the smallest page size, as vfio_dma_do_map() and
+ * vfio_dma_do_unmap() check: a host with 64K IOMMU pages refuses a 4K
+ * mapping with EINVAL.  With VFIO_FAKE_TYPE1_NO_CAPS=1 GET_INFO answers
+ * as before Linux 5.4: the page sizes only, no capability chain (the
+ * IOVA ranges came in 5.4, DMA_AVAIL in 5.10); MAP still keeps to the
+ * ranges, where such a kernel would map into a reserved region.
  * The kernel also reports a migration capability; the fake has no dirty
  * tracking and leaves it out.  EEH is sPAPR only: VFIO_EEH_PE_OP fails
  * with ENOTTY here, as on x86.
@@ -19,8 +26,11 @@
 #include <string.h>
 #include "fake.h"
 
-#define TYPE1_PGSIZES   ((1ULL << 12) | (1ULL << 21) | (1ULL << 30))
-#define TYPE1_MIN_PAGE  4096ULL
+/* The IOMMU's smallest page: what every IOVA, vaddr and size is made of */
+static uint64_t min_page(void)
+{
+    return fake->type1_pgsizes & -fake->type1_pgsizes;
+}
 
 typedef struct Type1Dma {
     uint64_t iova;
@@ -136,7 +146,13 @@ static int type1_get_info(FakeContainer *c,
     }
     out.argsz = info->argsz;
     out.flags = VFIO_IOMMU_INFO_PGSIZES | VFIO_IOMMU_INFO_CAPS;
-    out.iova_pgsizes = TYPE1_PGSIZES;
+    out.iova_pgsizes = fake->type1_pgsizes;
+    if (fake->type1_no_caps) {
+        /* the old kernel copies back only what it knows of */
+        out.flags = VFIO_IOMMU_INFO_PGSIZES;
+        memcpy(info, &out, minsz);
+        return 0;
+    }
     if (info->argsz < sizeof(out) + range_sz + avail_sz) {
         /* too small for the chain: say how much is needed */
         out.argsz = sizeof(out) + range_sz + avail_sz;
@@ -186,7 +202,7 @@ static int type1_map(FakeContainer *c, struct vfio_iommu_type1_dma_map *map)
         return -EINVAL;
     }
     if (!map->size ||
-        ((map->size | map->iova | map->vaddr) & (TYPE1_MIN_PAGE - 1))) {
+        ((map->size | map->iova | map->vaddr) & (min_page() - 1))) {
         return -EINVAL;
     }
     if (map->iova + map->size - 1 < map->iova ||
@@ -246,7 +262,7 @@ static int type1_unmap(FakeContainer *c,
         return -EINVAL;
     }
     all = unmap->flags & VFIO_DMA_UNMAP_FLAG_ALL;
-    if (unmap->iova & (TYPE1_MIN_PAGE - 1)) {
+    if (unmap->iova & (min_page() - 1)) {
         return -EINVAL;
     }
     if (all) {
@@ -256,7 +272,7 @@ static int type1_unmap(FakeContainer *c,
         first = 0;
         last = UINT64_MAX;
     } else {
-        if (!unmap->size || (unmap->size & (TYPE1_MIN_PAGE - 1)) ||
+        if (!unmap->size || (unmap->size & (min_page() - 1)) ||
             unmap->iova + unmap->size - 1 < unmap->iova) {
             return -EINVAL;
         }

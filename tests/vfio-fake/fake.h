@@ -82,6 +82,8 @@ typedef struct FakeKernel {
     uint64_t memlock_limit;    /* bytes, 0 = unlimited */
     uint64_t dma32_size;       /* sPAPR default window */
     uint32_t dma_entry_limit;  /* Type1 mappings per container */
+    uint64_t type1_pgsizes;    /* Type1 iova_pgsizes: the IOMMU's pages */
+    bool type1_no_caps;        /* Type1 GET_INFO as before Linux 5.4 */
     GArray *type1_ranges;      /* FakeRange: usable IOVA, sorted */
     bool debug;
 
@@ -290,6 +292,11 @@ void fake_sysfs_remove(FakeKernel *k);
 char *fake_sysfs_rewrite(const char *path);
 /* Undo the rewrite in a resolved path, in place (realpath results). */
 void fake_sysfs_unrewrite(char *path);
+/*
+ * @path (one of ours) is about to be opened: if it is a function's
+ * config file, bring the file up to date with its config space.
+ */
+void fake_sysfs_config_refresh(const char *path);
 
 /* fake-group.c ---------------------------------------------------------- */
 
@@ -331,6 +338,11 @@ ssize_t fake_device_rw(FakeDevice *d, void *buf, size_t count,
 /* mmap(2) on a device file: the result, or MAP_FAILED and *err. */
 void *fake_device_mmap(FakeDevice *d, void *addr, size_t len, int prot,
                        int flags, uint64_t offset, int *err);
+/*
+ * The whole config space (d->config_size bytes) as a read of it sees it
+ * now: all ones while the PE is frozen.
+ */
+void fake_device_config_read_all(FakeDevice *d, uint8_t *buf);
 /* Config space helpers for function models. */
 void fake_config_set(FakeDevice *d, uint32_t off, unsigned size,
                      uint32_t val, uint32_t wmask);

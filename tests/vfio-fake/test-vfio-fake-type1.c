@@ -7,6 +7,7 @@
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
+#include <stddef.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -227,6 +228,94 @@ static void test_type1_dma_gone(void)
     g_assert_cmpint(test_device_u64("0000:01:00.0", "dma-ok"), ==, ok + 2);
     test_group_down(&t);
     munmap(mem, 4 * page);
+}
+
+/*
+ * VFIO_FAKE_TYPE1_PGSIZES=0x20010000, a host IOMMU with 64K and 512M
+ * pages (an Arm SMMU with a 64K granule): GET_INFO says so, and MAP and
+ * UNMAP take only multiples of 64K, as the kernel's Type1 does.
+ */
+static void test_type1_64k(void)
+{
+    struct vfio_iommu_type1_info info = { .argsz = sizeof(info) };
+    uint8_t *raw = test_alloc_pages(4 << 16);
+    /* a 64K-aligned buffer of 128K */
+    uint8_t *mem = (uint8_t *)(((uintptr_t)raw + 0xffff) & ~0xffffUL);
+    uint64_t size;
+    TestGroup t;
+
+    test_group_up(&t, 1, VFIO_TYPE1v2_IOMMU);
+    g_assert_cmpint(IOC(t.container, VFIO_IOMMU_GET_INFO, &info), ==, 0);
+    g_assert_true(info.flags & VFIO_IOMMU_INFO_PGSIZES);
+    g_assert_cmphex(info.iova_pgsizes, ==, 0x20010000);
+
+    /* a 4K page is no longer a page: IOVA, vaddr and size */
+    g_assert_cmpint(map(t.container, 0x101000, mem, 0x10000, RW), ==,
+                    -EINVAL);
+    g_assert_cmpint(map(t.container, 0x100000, mem + 0x1000, 0x10000, RW),
+                    ==, -EINVAL);
+    g_assert_cmpint(map(t.container, 0x100000, mem, 0x1000, RW), ==,
+                    -EINVAL);
+    g_assert_cmpint(map(t.container, 0x100000, mem, 0x11000, RW), ==,
+                    -EINVAL);
+    g_assert_cmpint(test_state_u64("containers/*/map-errors"), ==, 4);
+    /* 64K and its multiples */
+    g_assert_cmpint(map(t.container, 0x100000, mem, 0x10000, RW), ==, 0);
+    g_assert_cmpint(map(t.container, 0x200000, mem, 0x20000, RW), ==, 0);
+    g_assert_cmpint(test_state_u64("containers/*/mappings/iova=2097152/size"),
+                    ==, 0x20000);
+
+    /* UNMAP the same: 64K-aligned IOVA and size */
+    size = 0x10000;
+    g_assert_cmpint(unmap(t.container, 0x101000, &size, 0), ==, -EINVAL);
+    size = 0x1000;
+    g_assert_cmpint(unmap(t.container, 0x100000, &size, 0), ==, -EINVAL);
+    size = 0x10000;
+    g_assert_cmpint(unmap(t.container, 0x100000, &size, 0), ==, 0);
+    g_assert_cmphex(size, ==, 0x10000);
+    size = 0x20000;
+    g_assert_cmpint(unmap(t.container, 0x200000, &size, 0), ==, 0);
+    g_assert_cmphex(size, ==, 0x20000);
+    g_assert_cmpint(test_state_u64("locked-bytes"), ==, 0);
+    test_group_down(&t);
+    munmap(raw, 4 << 16);
+}
+
+/*
+ * VFIO_FAKE_TYPE1_NO_CAPS=1, a kernel before 5.4: GET_INFO has the page
+ * sizes and nothing else, whatever room the caller gives it, and the
+ * caller's buffer past the fields it knows is left alone.
+ */
+static void test_type1_no_caps(void)
+{
+    struct vfio_iommu_type1_info *info = g_malloc(4096);
+    uint8_t *raw = test_alloc_pages(1 << 20);
+    uint8_t *mem = (uint8_t *)(((uintptr_t)raw + 0xffff) & ~0xffffUL);
+    TestGroup t;
+
+    test_group_up(&t, 1, VFIO_TYPE1v2_IOMMU);
+    memset(info, 0x5a, 4096);
+    info->argsz = 4096;
+    info->flags = 0;
+    g_assert_cmpint(IOC(t.container, VFIO_IOMMU_GET_INFO, info), ==, 0);
+    g_assert_cmpuint(info->argsz, ==, 4096);
+    g_assert_cmphex(info->flags, ==, VFIO_IOMMU_INFO_PGSIZES);
+    g_assert_cmphex(info->iova_pgsizes, ==, 0x20010000);
+    g_assert_cmphex(((uint8_t *)info)[offsetof(struct vfio_iommu_type1_info,
+                                                cap_offset)], ==, 0x5a);
+    /* the IOMMU is the same: 64K pages, the MSI window still refused */
+    g_assert_cmpint(map(t.container, 0xfee00000, mem, 0x10000, RW), ==,
+                    -EINVAL);
+    g_assert_cmpint(map(t.container, 0x100000, mem, 0x10000, RW), ==, 0);
+    test_group_down(&t);
+    munmap(raw, 1 << 20);
+    g_free(info);
+}
+
+void test_type1_host_register(void)
+{
+    g_test_add_func("/vfio-fake/type1/64k-pages", test_type1_64k);
+    g_test_add_func("/vfio-fake/type1/no-caps", test_type1_no_caps);
 }
 
 void test_type1_register(void)

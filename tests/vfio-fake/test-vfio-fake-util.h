@@ -87,6 +87,8 @@ int64_t test_device_u64(const char *device, const char *key);
 extern unsigned long test_iommu_type;
 void test_spapr_register(void);
 void test_type1_register(void);
+/* The "type1-host" run: a host configured away from the defaults. */
+void test_type1_host_register(void);
 /* The NVMe tests: with a backing file of the test's (256 KiB) or not. */
 extern const char *test_nvme_backing;
 void test_nvme_register(bool own_backing);

@@ -5,7 +5,8 @@
  * paths, groups, containers, devices, interrupts and the IOMMU of that
  * type; "faults" runs with every fault injected from the environment;
  * "nvme" drives the NVMe function through Type1, on a backing file of
- * its own.
+ * its own; "type1-host" runs on a Type1 host configured away from the
+ * defaults (64K IOMMU pages, no GET_INFO capabilities).
  *
  * Copyright (c) 2026 qemu-spapr-vphb developers
  *
@@ -91,6 +92,69 @@ static void test_paths(void)
     /* vfio_device_is_mdev(): the subsystem resolves under /sys */
     real = realpath("/sys/bus/pci/devices/0000:01:00.0/subsystem", NULL);
     g_assert_cmpstr(real, ==, "/sys/bus/pci");
+}
+
+/*
+ * A function's sysfs config file, through open and pread as the vPHB
+ * reads it, and through read as cat does; the whole file in *@size.
+ */
+static uint16_t sysfs_vendor(const char *path, off_t *size)
+{
+    uint16_t v = 0;
+    uint8_t first[2];
+    struct stat st;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+    g_assert_cmpint(fd, >=, 0);
+    g_assert_cmpint(fstat(fd, &st), ==, 0);
+    *size = st.st_size;
+    g_assert_cmpint(pread(fd, &v, 2, 0), ==, 2);
+    g_assert_cmpint(read(fd, first, 2), ==, 2);
+    g_assert_cmpmem(first, 2, &v, 2);
+    close(fd);
+    return GUINT16_FROM_LE(v);
+}
+
+/*
+ * /sys/bus/pci/devices/D/config is the function's config space as it
+ * reads at open: the size of its config space, the same bytes as
+ * through VFIO's config region, a change made there seen at the next
+ * open; and the same file through the group's link.
+ */
+static void test_sysfs_config(void)
+{
+    const char *path = "/sys/bus/pci/devices/0000:01:00.0/config";
+    g_autofree char *contents = NULL;
+    gsize len;
+    off_t size;
+    TestGroup t;
+
+    g_assert_cmphex(sysfs_vendor(path, &size), ==, 0x1234);
+    g_assert_cmpint(size, ==, 4096);
+    g_assert_cmphex(sysfs_vendor("/sys/kernel/iommu_groups/1/devices/"
+                                 "0000:01:00.0/config", &size), ==, 0x1234);
+    /* conventional PCI: 256 bytes */
+    g_assert_cmphex(sysfs_vendor("/sys/bus/pci/devices/0000:03:00.0/config",
+                                 &size), ==, 0x1234);
+    g_assert_cmpint(size, ==, 256);
+    /* a device ID, through fopen (g_file_get_contents) */
+    g_assert_true(g_file_get_contents(path, &contents, &len, NULL));
+    g_assert_cmpuint(len, ==, 4096);
+    g_assert_cmphex((uint8_t)contents[2] | (uint8_t)contents[3] << 8, ==,
+                    0x11e8);
+
+    /* bus mastering on through VFIO: sysfs sees the command register */
+    test_device_up(&t, 1, test_iommu_type, "0000:01:00.0");
+    test_enable_master(t.device);
+    g_free(g_steal_pointer(&contents));
+    g_assert_true(g_file_get_contents(path, &contents, &len, NULL));
+    g_assert_cmphex(contents[4] & 0x6, ==, 0x6);
+    for (uint32_t off = 0; off < 64; off += 4) {
+        uint32_t v = test_config_read(t.device, off, 4);
+
+        g_assert_cmpmem(contents + off, 4, &v, 4);
+    }
+    test_group_down(&t);
 }
 
 /* Containers and groups -------------------------------------------------- */
@@ -568,8 +632,12 @@ static void test_fault_frozen(void)
     g_autofree char *thaw = NULL;
     g_autofree char *rearm = NULL;
     int64_t faults, ok;
+    off_t cfg_size;
     TestGroup t;
 
+    /* sysfs reads the hardware: all ones while the PE is frozen */
+    g_assert_cmphex(sysfs_vendor("/sys/bus/pci/devices/0000:02:00.1/config",
+                                 &cfg_size), ==, 0xffff);
     test_device_up(&t, 2, VFIO_SPAPR_TCE_v2_IOMMU, "0000:02:00.0");
     g_assert_cmphex(test_config_read(t.device, 0, 4), ==, 0xffffffff);
     g_assert_cmphex(test_bar0_read32(t.device, EDU_REG_ID), ==, 0xffffffff);
@@ -581,6 +649,8 @@ static void test_fault_frozen(void)
     g_assert_cmpint(ioctl(t.container, VFIO_EEH_PE_OP, &op), ==,
                     VFIO_EEH_PE_STATE_NORMAL);
     g_assert_cmphex(test_config_read(t.device, 0, 4), ==, 0x11e81234);
+    g_assert_cmphex(sysfs_vendor("/sys/bus/pci/devices/0000:02:00.1/config",
+                                 &cfg_size), ==, 0x1234);
 
     /* a DMA that would work: master on, an IOVA mapped */
     test_enable_master(t.device);
@@ -607,6 +677,8 @@ static void test_fault_frozen(void)
      */
     op.op = VFIO_EEH_PE_INJECT_ERR;
     g_assert_cmpint(IOC(t.container, VFIO_EEH_PE_OP, &op), ==, 0);
+    g_assert_cmphex(sysfs_vendor("/sys/bus/pci/devices/0000:02:00.0/config",
+                                 &cfg_size), ==, 0xffff);
     test_edu_dma(t.device, 0, 8, true);
     g_assert_cmpint(test_device_u64("0000:02:00.0", "dma-faults"), ==,
                     faults);
@@ -697,7 +769,8 @@ int main(int argc, char **argv)
     if (!run) {
         run = "spapr";
     }
-    test_iommu_type = !strcmp(run, "type1") || !strcmp(run, "nvme") ?
+    test_iommu_type = !strcmp(run, "type1") || !strcmp(run, "nvme") ||
+                      !strcmp(run, "type1-host") ?
                       VFIO_TYPE1v2_IOMMU : VFIO_SPAPR_TCE_v2_IOMMU;
     if (!strcmp(run, "nvme")) {
         g_autofree char *zeros = g_malloc0(256 * 1024);
@@ -708,6 +781,8 @@ int main(int argc, char **argv)
         g_setenv("VFIO_FAKE_NVME_BACKING", backing, TRUE);
         test_nvme_backing = backing;
         test_nvme_register(true);
+    } else if (!strcmp(run, "type1-host")) {
+        test_type1_host_register();
     } else if (!strcmp(run, "faults")) {
         g_test_add_func("/vfio-fake/faults/eacces", test_fault_eacces);
         g_test_add_func("/vfio-fake/faults/frozen", test_fault_frozen);
@@ -715,6 +790,7 @@ int main(int argc, char **argv)
                         test_fault_memlock_and_map);
     } else {
         g_test_add_func("/vfio-fake/paths", test_paths);
+        g_test_add_func("/vfio-fake/sysfs-config", test_sysfs_config);
         g_test_add_func("/vfio-fake/state-protocol", test_state_protocol);
         g_test_add_func("/vfio-fake/container", test_container);
         g_test_add_func("/vfio-fake/group-rules", test_group_rules);

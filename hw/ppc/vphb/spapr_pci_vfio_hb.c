@@ -39,6 +39,8 @@
 #define SYSFS_IOMMU_GROUPS  "/sys/kernel/iommu_groups"
 #define SYSFS_PCI_DEVICES   "/sys/bus/pci/devices"
 #define GROUP_UNSET         UINT32_MAX
+/* dma64_win_addr before any setting: no window can start at 2^64 - 1 */
+#define DMA64_UNSET         UINT64_MAX
 
 /* "spapr-pci-vfio-host-bridge 'vphb1' (index 1)", for every message */
 static char *vphb_name(SpaprVfioHbState *s)
@@ -223,6 +225,49 @@ fail:
     return false;
 }
 
+/*
+ * Does host function @host answer?  One whose PE is frozen (EEH), or
+ * that is gone, reads all ones, and QEMU 10.0's vfio_realize() then never
+ * returns: its MSI-X setup looks for a capability, and a list whose every
+ * pointer reads 0xff points at itself.  Its vendor ID is read from sysfs
+ * first, which reads the device as VFIO's config region would.
+ */
+static bool vphb_check_function(SpaprVfioHbState *s, const char *who,
+                                const char *host, Error **errp)
+{
+    g_autofree char *path = g_strdup_printf(SYSFS_PCI_DEVICES "/%s/config",
+                                            host);
+    uint16_t vendor;
+    ssize_t n;
+    int fd;
+
+    fd = qemu_open(path, O_RDONLY, errp);
+    if (fd < 0) {
+        error_prepend(errp, "%s: host IOMMU group %u: function %s: ", who,
+                      s->group, host);
+        return false;
+    }
+    n = pread(fd, &vendor, sizeof(vendor), PCI_VENDOR_ID);
+    if (n != sizeof(vendor)) {
+        error_setg_errno(errp, n < 0 ? errno : EIO, "%s: host IOMMU group "
+                         "%u: function %s: cannot read its vendor ID from %s",
+                         who, s->group, host, path);
+        qemu_close(fd);
+        return false;
+    }
+    qemu_close(fd);
+    if (le16_to_cpu(vendor) == 0xffff) {
+        error_setg(errp, "%s: host IOMMU group %u: function %s reads all "
+                   "ones (vendor ID 0xffff in %s): its PE is frozen, or the "
+                   "device is gone", who, s->group, host, path);
+        error_append_hint(errp, "Recover the device on the host (EEH "
+                          "recovery, a reset, a rescan of its bus), then "
+                          "plug it again.\n");
+        return false;
+    }
+    return true;
+}
+
 static void vphb_free_funcs(SpaprVfioHbState *s)
 {
     for (unsigned i = 0; i < s->nr_funcs; i++) {
@@ -343,6 +388,88 @@ static VFIOContainerBase *vphb_container(SpaprVfioHbState *s, Error **errp)
     return found;
 }
 
+/* "0x0..0xfedfffff, 0xfef00000..0x7fffffffff", for hints */
+static char *ranges_str(GList *ranges)
+{
+    GString *str = g_string_new(NULL);
+
+    for (GList *l = ranges; l; l = l->next) {
+        Range *r = l->data;
+
+        g_string_append_printf(str, "%s0x%" PRIx64 "..0x%" PRIx64,
+                               str->len ? ", " : "", range_lob(r),
+                               range_upb(r));
+    }
+    return g_string_free(str, false);
+}
+
+/*
+ * The first stretch of [lob, upb] that none of @ranges (sorted, as VFIO
+ * keeps them) covers, in @hole; false when they cover all of it.
+ */
+static bool find_hole(GList *ranges, uint64_t lob, uint64_t upb, Range *hole)
+{
+    uint64_t next = lob;        /* the first address not known covered */
+
+    for (GList *l = ranges; l; l = l->next) {
+        Range *r = l->data;
+
+        if (range_upb(r) < next) {
+            continue;
+        }
+        if (range_lob(r) > next) {
+            break;
+        }
+        if (range_upb(r) >= upb) {
+            return false;
+        }
+        next = range_upb(r) + 1;
+    }
+    /* [next, ...] is not covered: up to the next range, or to @upb */
+    range_set_bounds(hole, next, upb);
+    for (GList *l = ranges; l; l = l->next) {
+        Range *r = l->data;
+
+        if (range_lob(r) > next) {
+            range_set_bounds(hole, next, MIN(range_lob(r) - 1, upb));
+            break;
+        }
+    }
+    return true;
+}
+
+/*
+ * What a 64-bit DMA window must stay clear of: the 32-bit window and the
+ * PHB's MSI window, both in the same bus address space.
+ */
+static void ddw_avoid(SpaprPhbState *sphb, Range avoid[2])
+{
+    range_set_bounds(&avoid[0], sphb->dma_win_addr,
+                     sphb->dma_win_addr + MAX(sphb->dma_win_size, 1) - 1);
+    range_set_bounds(&avoid[1], SPAPR_PCI_MSI_WINDOW,
+                     SPAPR_PCI_MSI_WINDOW + qemu_real_host_page_size() - 1);
+}
+
+/* Does [addr, addr + 2^shift) lie inside @ranges and clear of @avoid? */
+static bool ddw_block_fits(GList *ranges, Range avoid[2], uint64_t addr,
+                           int shift)
+{
+    uint64_t size = 1ULL << shift;
+    Range hole;
+
+    if (addr + size - 1 < addr ||
+        find_hole(ranges, addr, addr + size - 1, &hole)) {
+        return false;
+    }
+    for (int i = 0; i < 2; i++) {
+        if (ranges_overlap(addr, size, range_lob(&avoid[i]),
+                           range_size(&avoid[i]))) {
+            return false;
+        }
+    }
+    return true;
+}
+
 /*
  * Stock QEMU puts the 64-bit DMA window at 2^59, which no x86 IOMMU can
  * map, and only finds out when every map fails.  On a Type1 container the
@@ -352,19 +479,13 @@ static VFIOContainerBase *vphb_container(SpaprVfioHbState *s, Error **errp)
  * guest ask for any window size up to the block.  Returns the block's
  * log2 size, 0 if there is none.
  */
-static int vphb_place_ddw(SpaprVfioHbState *s, VFIOContainerBase *bc)
+static int vphb_place_ddw(SpaprVfioHbState *s, GList *ranges)
 {
     SpaprPhbState *sphb = SPAPR_PCI_HOST_BRIDGE(s);
-    Range avoid[] = {
-        { .lob = sphb->dma_win_addr,
-          .upb = sphb->dma_win_addr + sphb->dma_win_size - 1 },
-        { .lob = SPAPR_PCI_MSI_WINDOW,
-          .upb = SPAPR_PCI_MSI_WINDOW + qemu_real_host_page_size() - 1 },
-    };
-    GList *ranges = vfio_container_get_iova_ranges(bc);
-    int shift;
+    Range avoid[2];
 
-    for (shift = 62; shift >= SPAPR_TCE_PAGE_SHIFT; shift--) {
+    ddw_avoid(sphb, avoid);
+    for (int shift = 62; shift >= SPAPR_TCE_PAGE_SHIFT; shift--) {
         uint64_t size = 1ULL << shift;
 
         for (GList *l = ranges; l; l = l->next) {
@@ -376,54 +497,186 @@ static int vphb_place_ddw(SpaprVfioHbState *s, VFIOContainerBase *bc)
                 cand[i + 1] = ROUND_UP(range_upb(&avoid[i]) + 1, size);
             }
             for (int c = 0; c < ARRAY_SIZE(cand); c++) {
-                Range block;
-                bool clear = true;
-
-                if (cand[c] < range_lob(r) || cand[c] > range_upb(r) ||
-                    range_upb(r) - cand[c] < size - 1) {
-                    continue;
-                }
-                range_set_bounds(&block, cand[c], cand[c] + size - 1);
-                for (int i = 0; i < ARRAY_SIZE(avoid); i++) {
-                    clear &= !ranges_overlap(range_lob(&block), size,
-                                             range_lob(&avoid[i]),
-                                             range_size(&avoid[i]));
-                }
-                if (clear) {
+                /* ROUND_UP past 2^64 wraps to 0, which may well fit */
+                if (cand[c] >= range_lob(r) &&
+                    ddw_block_fits(ranges, avoid, cand[c], shift)) {
                     sphb->dma64_win_addr = cand[c];
-                    g_list_free_full(ranges, g_free);
                     return shift;
                 }
             }
         }
     }
-    g_list_free_full(ranges, g_free);
     return 0;
 }
 
 /*
- * The functions are in: check the container, then fit the DDW to a Type1
- * host.  A Type1 IOMMU maps any multiple of its smallest page size, so
- * the guest is offered only TCE page sizes that are; and it maps only
- * inside its IOVA ranges, so the window goes in the block the PHB found
- * there and may be no bigger (ibm,query-pe-dma-window says how big).
+ * A dma64_win_addr the user gave is kept, if the host can map a window
+ * there: the largest power-of-two window starting at it inside the
+ * host's ranges and clear of the other windows is the limit.  Returns
+ * its log2 size, 0 with @errp set if not even the smallest page fits.
+ */
+static int vphb_fit_user_ddw(SpaprVfioHbState *s, GList *ranges,
+                             const char *who, Error **errp)
+{
+    SpaprPhbState *sphb = SPAPR_PCI_HOST_BRIDGE(s);
+    uint64_t addr = sphb->dma64_win_addr;
+    int min_shift = ctz64(sphb->page_size_mask);
+    g_autofree char *min_page = size_to_str(1ULL << min_shift);
+    g_autofree char *usable = NULL;
+    Range avoid[2];
+
+    if (addr & ((1ULL << min_shift) - 1)) {
+        error_setg(errp, "%s: host IOMMU group %u: dma64_win_addr 0x%" PRIx64
+                   " is not a multiple of %s, the smallest TCE page size "
+                   "offered", who, s->group, addr, min_page);
+        return 0;
+    }
+    ddw_avoid(sphb, avoid);
+    for (int shift = 63; shift >= min_shift; shift--) {
+        if (ddw_block_fits(ranges, avoid, addr, shift)) {
+            return shift;
+        }
+    }
+    usable = ranges_str(ranges);
+    error_setg(errp, "%s: host IOMMU group %u: the host IOMMU cannot map a "
+               "64-bit DMA window at dma64_win_addr 0x%" PRIx64 ": not even "
+               "one %s page there lies inside the host's usable IOVA ranges "
+               "and clear of the 32-bit DMA window (0x%" PRIx64 "..0x%" PRIx64
+               ") and of the MSI window (0x%" PRIx64 ")", who, s->group,
+               addr, min_page, range_lob(&avoid[0]), range_upb(&avoid[0]),
+               range_lob(&avoid[1]));
+    error_append_hint(errp, "The host's usable IOVA ranges: %s.  Choose "
+                      "dma64_win_addr inside them, or leave it unset and "
+                      "the PHB places the window.\n", usable);
+    return 0;
+}
+
+/*
+ * The default 32-bit window on a Type1 host.  PAPR gives it 4K TCEs, and
+ * Linux uses nothing else there: on a host whose IOMMU maps nothing
+ * smaller than, say, 64K, a 4K TCE could only be backed by mapping the
+ * whole 64K page around it, handing the device 60K of guest memory the
+ * guest never allowed.  VFIO maps exactly the TCE, so such a host would
+ * fail every map instead; refuse the PHB rather than start a guest whose
+ * 32-bit DMA cannot work (QEMU's sPAPR backend refuses a TCE size its
+ * host cannot map alike).  x-unmappable-dma32=on starts it anyway, for
+ * guests that DMA only through the 64-bit window, and for tests.
+ *
+ * And the window must lie inside the host's usable IOVA ranges: on x86
+ * the MSI window 0xfee00000..0xfeefffff is no DMA address at all.
+ */
+static bool vphb_check_dma32(SpaprVfioHbState *s, VFIOContainerBase *bc,
+                             GList *ranges, const char *who, Error **errp)
+{
+    SpaprPhbState *sphb = SPAPR_PCI_HOST_BRIDGE(s);
+    uint64_t host_min = bc->pgsizes & -bc->pgsizes;
+    uint64_t lob = sphb->dma_win_addr;
+    uint64_t upb = sphb->dma_win_addr + sphb->dma_win_size - 1;
+    Range hole;
+
+    if (!sphb->dma_win_size) {
+        return true;
+    }
+    if (host_min > SPAPR_TCE_PAGE_SIZE && !s->unmappable_dma32) {
+        g_autofree char *host_page = size_to_str(host_min);
+
+        error_setg(errp, "%s: host IOMMU group %u: the host IOMMU maps no "
+                   "page smaller than %s, and the guest's 32-bit DMA window "
+                   "has 4 KiB TCEs: the host could back one only by exposing "
+                   "the rest of its %s page to the device", who, s->group,
+                   host_page, host_page);
+        error_append_hint(errp, "A PAPR guest's default DMA window always "
+                          "has 4 KiB TCEs.  Assign the group on a host whose "
+                          "IOMMU maps 4 KiB pages.  (x-unmappable-dma32=on "
+                          "starts the PHB anyway: every TCE of that window "
+                          "is then refused to the guest with H_HARDWARE, "
+                          "and only the 64-bit window works.)\n");
+        return false;
+    }
+    if (!ranges) {
+        /* a host without the capability: nothing to check against */
+        return true;
+    }
+    if (upb < lob || find_hole(ranges, lob, upb, &hole)) {
+        g_autofree char *usable = ranges_str(ranges);
+
+        if (upb < lob) {
+            range_set_bounds(&hole, lob, UINT64_MAX);
+        }
+        error_setg(errp, "%s: host IOMMU group %u: the 32-bit DMA window "
+                   "0x%" PRIx64 "..0x%" PRIx64 " (dma_win_addr, dma_win_size) "
+                   "is not all inside the host's usable IOVA ranges: the "
+                   "host IOMMU cannot map 0x%" PRIx64 "..0x%" PRIx64
+                   " (a reserved region, such as the MSI window, or beyond "
+                   "its aperture)", who, s->group, lob, upb, range_lob(&hole),
+                   range_upb(&hole));
+        error_append_hint(errp, "The host's usable IOVA ranges: %s.  Make "
+                          "the window fit inside one of them.\n", usable);
+        return false;
+    }
+    return true;
+}
+
+/*
+ * A Type1 host that reports no usable IOVA ranges (a kernel before 5.4,
+ * which has no VFIO_IOMMU_TYPE1_INFO_CAP_IOVA_RANGE) gives no way to
+ * know where a 64-bit window could go: every guess (a 39-bit aperture,
+ * the x86 MSI window) is wrong on some host, and an Arm host's software
+ * MSI window is even below 4 GiB.  So the PHB offers no DDW, which the
+ * guest handles as on any PHB without one (the 32-bit window for all
+ * DMA), unless the user placed the window with dma64_win_addr: then it
+ * stays there, with no limit the PHB could know.
+ */
+static void vphb_no_iova_ranges(SpaprVfioHbState *s, const char *who)
+{
+    SpaprPhbState *sphb = SPAPR_PCI_HOST_BRIDGE(s);
+
+    if (s->dma64_user_set) {
+        sphb->ddw_max_size = 0;
+        return;
+    }
+    sphb->ddw_enabled = false;
+    warn_report("%s: host IOMMU group %u: the host reports no usable IOVA "
+                "ranges (a kernel before Linux 5.4): no 64-bit DMA window is "
+                "offered to the guest, only the 32-bit one", who, s->group);
+    error_printf("Set ddw=off to say so, or dma64_win_addr to an address "
+                 "where the host's IOMMU maps a 64-bit window.\n");
+}
+
+/*
+ * The functions are in: check the container, then fit the windows to a
+ * Type1 host.  The 32-bit window must be one the host can map (above).
+ * A Type1 IOMMU maps any multiple of its smallest page size, so the
+ * guest is offered only TCE page sizes that are; and it maps only inside
+ * its IOVA ranges, so the DDW goes in the block the PHB found there, or
+ * where the user put it, and may be no bigger (ibm,query-pe-dma-window
+ * says how big).
  */
 static bool vphb_container_ready(SpaprVfioHbState *s, Error **errp)
 {
     SpaprPhbState *sphb = SPAPR_PCI_HOST_BRIDGE(s);
     VFIOContainerBase *bc = vphb_container(s, errp);
     g_autofree char *who = NULL;
+    GList *ranges;
     uint64_t host_min;
+    bool ok = false;
     int shift;
 
     if (!bc) {
         return false;
     }
-    if (object_dynamic_cast(OBJECT(bc), TYPE_VFIO_IOMMU_SPAPR) ||
-        !sphb->ddw_enabled) {
+    if (object_dynamic_cast(OBJECT(bc), TYPE_VFIO_IOMMU_SPAPR)) {
         return true;
     }
     who = vphb_name(s);
+    ranges = vfio_container_get_iova_ranges(bc);
+    if (!vphb_check_dma32(s, bc, ranges, who, errp)) {
+        goto out;
+    }
+    if (!sphb->ddw_enabled) {
+        ok = true;
+        goto out;
+    }
     host_min = bc->pgsizes & -bc->pgsizes;
     if (host_min) {
         sphb->page_size_mask &= ~(host_min - 1);
@@ -434,17 +687,32 @@ static bool vphb_container_ready(SpaprVfioHbState *s, Error **errp)
                    "size in pgsz", who, s->group, host_min);
         error_append_hint(errp, "Add a larger page size to pgsz, or try "
                           "ddw=off.\n");
-        return false;
+        goto out;
     }
-    shift = vphb_place_ddw(s, bc);
-    if (!shift) {
-        error_setg(errp, "%s: host IOMMU group %u: no room for a 64-bit DMA "
-                   "window in the host's IOVA ranges", who, s->group);
-        error_append_hint(errp, "Try ddw=off.\n");
-        return false;
+    if (!ranges) {
+        vphb_no_iova_ranges(s, who);
+        ok = true;
+        goto out;
+    }
+    if (s->dma64_user_set) {
+        shift = vphb_fit_user_ddw(s, ranges, who, errp);
+        if (!shift) {
+            goto out;
+        }
+    } else {
+        shift = vphb_place_ddw(s, ranges);
+        if (!shift) {
+            error_setg(errp, "%s: host IOMMU group %u: no room for a 64-bit "
+                       "DMA window in the host's IOVA ranges", who, s->group);
+            error_append_hint(errp, "Try ddw=off.\n");
+            goto out;
+        }
     }
     sphb->ddw_max_size = 1ULL << shift;
-    return true;
+    ok = true;
+out:
+    g_list_free_full(ranges, g_free);
+    return ok;
 }
 
 /* Window notifiers: count what VFIO is asked to map and unmap */
@@ -635,6 +903,7 @@ static void vphb_realize(DeviceState *dev, Error **errp)
 {
     ERRP_GUARD();
     SpaprVfioHbState *s = SPAPR_PCI_VFIO_HB(dev);
+    SpaprPhbState *sphb = SPAPR_PCI_HOST_BRIDGE(dev);
     SpaprVfioHbClass *k = SPAPR_PCI_VFIO_HB_GET_CLASS(dev);
     g_autofree char *who = vphb_name(s);
 
@@ -643,8 +912,18 @@ static void vphb_realize(DeviceState *dev, Error **errp)
                    "required", who);
         return;
     }
+    /* instance_init left a mark that any setting of the property replaced */
+    s->dma64_user_set = sphb->dma64_win_addr != DMA64_UNSET;
+    if (!s->dma64_user_set) {
+        sphb->dma64_win_addr = s->dma64_default;
+    }
     if (!vphb_read_group(s, who, errp) || !vphb_check_owner(s, who, errp)) {
         goto free_funcs;
+    }
+    for (unsigned i = 0; s->populate && i < s->nr_funcs; i++) {
+        if (!vphb_check_function(s, who, s->funcs[i].host, errp)) {
+            goto free_funcs;
+        }
     }
     k->parent_realize(dev, errp);
     if (*errp) {
@@ -771,6 +1050,10 @@ static void vphb_pre_plug(HotplugHandler *hotplug_dev, DeviceState *dev,
         }
         return;
     }
+    /* populate=off: a function the user plugs is checked as ours are */
+    if (!s->populate && !vphb_check_function(s, who, host, errp)) {
+        return;
+    }
     k->parent_pre_plug(hotplug_dev, dev, errp);
 }
 
@@ -791,6 +1074,34 @@ static void vphb_plug(HotplugHandler *hotplug_dev, DeviceState *dev,
         return;
     }
     k->parent_plug(hotplug_dev, dev, errp);
+}
+
+/*
+ * With populate=on the functions came with the PHB, which holds the
+ * group whole: one of them alone must not go, or the guest would keep
+ * part of a PE and the host group would stay half assigned.  device_del
+ * of the PHB takes them all (qdev unrealizes the bus, no request per
+ * function).  A function the user plugged (populate=off) is the user's.
+ */
+static void vphb_unplug_request(HotplugHandler *hotplug_dev, DeviceState *dev,
+                                Error **errp)
+{
+    SpaprVfioHbState *s = SPAPR_PCI_VFIO_HB(hotplug_dev);
+    SpaprVfioHbClass *k = SPAPR_PCI_VFIO_HB_GET_CLASS(s);
+
+    if (s->populate) {
+        g_autofree char *who = vphb_name(s);
+        g_autofree char *path = object_get_canonical_path(OBJECT(s));
+        VFIODevice *vdev = vfio_get_vfio_device(OBJECT(dev));
+
+        error_setg(errp, "%s: host IOMMU group %u: function %s came with the "
+                   "PHB (populate=on) and can be unplugged only with it",
+                   who, s->group, vdev ? vdev->name : "<unknown>");
+        error_append_hint(errp, "Unplug the PHB: device_del %s.\n",
+                          DEVICE(s)->id ? DEVICE(s)->id : path);
+        return;
+    }
+    k->parent_unplug_request(hotplug_dev, dev, errp);
 }
 
 /* Introspection: read-only QOM properties, for qom-get */
@@ -940,7 +1251,24 @@ static void vphb_get_windows(Object *obj, Visitor *v, const char *name,
 static const Property vphb_properties[] = {
     DEFINE_PROP_UINT32("iommu", SpaprVfioHbState, group, GROUP_UNSET),
     DEFINE_PROP_BOOL("populate", SpaprVfioHbState, populate, true),
+    DEFINE_PROP_BOOL("x-unmappable-dma32", SpaprVfioHbState,
+                     unmappable_dma32, false),
 };
+
+/*
+ * On a Type1 host the PHB places the 64-bit window itself, unless the
+ * user gave dma64_win_addr: qdev has no "was set" flag, so the default
+ * is put aside here and a mark left in its place; property defaults are
+ * set before instance_init, global and user settings after it.
+ */
+static void vphb_instance_init(Object *obj)
+{
+    SpaprVfioHbState *s = SPAPR_PCI_VFIO_HB(obj);
+    SpaprPhbState *sphb = SPAPR_PCI_HOST_BRIDGE(obj);
+
+    s->dma64_default = sphb->dma64_win_addr;
+    sphb->dma64_win_addr = DMA64_UNSET;
+}
 
 static void vphb_class_init(ObjectClass *klass, void *data)
 {
@@ -957,6 +1285,8 @@ static void vphb_class_init(ObjectClass *klass, void *data)
     hc->pre_plug = vphb_pre_plug;
     k->parent_plug = hc->plug;
     hc->plug = vphb_plug;
+    k->parent_unplug_request = hc->unplug_request;
+    hc->unplug_request = vphb_unplug_request;
 
     object_class_property_add(klass, "group", "uint32", vphb_get_group,
                               NULL, NULL, NULL);
@@ -984,6 +1314,7 @@ static const TypeInfo vphb_info = {
     .name = TYPE_SPAPR_PCI_VFIO_HB,
     .parent = TYPE_SPAPR_PCI_HOST_BRIDGE,
     .instance_size = sizeof(SpaprVfioHbState),
+    .instance_init = vphb_instance_init,
     .class_size = sizeof(SpaprVfioHbClass),
     .class_init = vphb_class_init,
 };

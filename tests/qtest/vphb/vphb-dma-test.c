@@ -40,6 +40,7 @@
 #define RAM_SIZE            (1ULL << 30)
 
 #define H_SUCCESS           0
+#define H_HARDWARE          (-1)
 #define H_PARAMETER         (-4)
 #define H_GET_TCE           0x1c
 #define H_PUT_TCE           0x20
@@ -883,6 +884,17 @@ static int64_t map_calls(Vphb *v)
     return n;
 }
 
+/* How many of them failed */
+static int64_t map_errors(Vphb *v)
+{
+    QDict *state = vphb_fake_state(v->f);
+    int64_t n = qdict_get_int(container_of_group(state, v->group),
+                              "map-errors");
+
+    qobject_unref(state);
+    return n;
+}
+
 /*
  * A TCE that points outside guest RAM is refused (QEMU 10.0 stored it,
  * KVM refuses it): H_PARAMETER, and nothing changes, on the guest's side
@@ -1086,6 +1098,131 @@ static void test_ddw_limit(const void *opaque)
     alloc_destroy(&alloc);
 }
 
+/* LoPAPR's page size bits of ibm,query-pe-dma-window */
+#define DDW_PGSIZE_4K       0x001
+#define DDW_PGSIZE_64K      0x002
+#define DDW_PGSIZE_16M      0x004
+#define DDW_PGSIZE_2M       0x100
+
+/* Linux's direct mapping of a few pages of RAM: IOVA = bus + guest address */
+static void ddw_direct_map(Vphb *v, uint32_t liobn, uint64_t gpa, int n)
+{
+    Window *w = &v->win[1];
+    uint64_t psize = 1ULL << w->shift;
+    uint64_t list[4];
+
+    g_assert_cmpint(n, <=, ARRAY_SIZE(list));
+    for (int i = 0; i < n; i++) {
+        list[i] = (gpa + i * psize) | TCE_RW;
+    }
+    put_tce_indirect(v, liobn, w->bus + gpa, list, n);
+}
+
+/*
+ * A Type1 host whose IOMMU maps nothing below 64K
+ * (VFIO_FAKE_TYPE1_PGSIZES=0x10000).  The DDW's page sizes lose 4K, the
+ * one size such a host cannot map a TCE of: ibm,query-pe-dma-window no
+ * longer offers it, and ibm,create-pe-dma-window with 4K TCEs fails with
+ * a parameter error and creates nothing.  A window of 64K TCEs, and one
+ * of 16M TCEs, map on the host, one host mapping per TCE, and DMA goes
+ * through them.
+ *
+ * The 32-bit window's 4K TCEs make such a host unusable for a vPHB
+ * unless x-unmappable-dma32=on (vphb-type1-test checks the refusal);
+ * with it, a TCE there maps nothing on the host, the guest is told so,
+ * and DMA through it faults: the host never maps more than a TCE allows.
+ */
+static void test_host_64k(void)
+{
+    static const char *const env[] = { "VFIO_FAKE_TYPE1_PGSIZES=0x10000",
+                                       NULL };
+    static const unsigned shifts[] = { 16, 24 };
+    QGuestAllocator alloc;
+    VphbFake f;
+    Vphb v;
+    uint32_t q_args[3], q[5], c[4], rm;
+    uint32_t liobn0;
+    int64_t errors;
+
+    ram_delta_known = false;
+    vphb_fake_start(&f, "type1", NULL, env,
+                    "-m 1G -device " VPHB ",id=vphb1,index=1,iommu=1,"
+                    "x-unmappable-dma32=on");
+    spapr_alloc_init(&alloc, f.qts, ALLOC_NO_FLAGS);
+    vphb_init(&v, &f, &alloc, "vphb1", 1, 1, "0000:01:00.0");
+    liobn0 = v.win[0].liobn;
+    q_args[0] = 0;
+    q_args[1] = v.bus.buid >> 32;
+    q_args[2] = (uint32_t)v.bus.buid;
+
+    /* QEMU's default pgsz, 4K|64K|2M|16M, without 4K */
+    rtas(&v, "ibm,query-pe-dma-window", q_args, 3, q, 5);
+    g_assert_cmpint(q[0], ==, 0);
+    g_assert_cmpint(q[1], ==, 1);
+    g_assert_cmphex(q[3], ==, DDW_PGSIZE_64K | DDW_PGSIZE_2M | DDW_PGSIZE_16M);
+
+    /* 4K TCEs: refused, nothing created */
+    {
+        uint32_t args[] = { 0, q_args[1], q_args[2], 12, 30 };
+
+        rtas(&v, "ibm,create-pe-dma-window", args, 5, c, 4);
+        g_assert_cmpint((int32_t)c[0], ==, RTAS_OUT_PARAM_ERROR);
+        rtas(&v, "ibm,query-pe-dma-window", q_args, 3, q, 5);
+        g_assert_cmpint(q[1], ==, 1);
+        check_vphb(&v, "ibm,create-pe-dma-window with 4K TCEs");
+    }
+
+    for (int i = 0; i < ARRAY_SIZE(shifts); i++) {
+        uint32_t args[] = { 0, q_args[1], q_args[2], shifts[i], 30 };
+        Window *w = &v.win[1];
+        uint64_t psize = 1ULL << shifts[i];
+        /* a page of that size holding GPA_C */
+        uint64_t gpa = GPA_C & ~(psize - 1);
+        g_autofree char *step = g_strdup_printf("DDW of %uK TCEs",
+                                                (unsigned)(psize >> 10));
+
+        rtas(&v, "ibm,create-pe-dma-window", args, 5, c, 4);
+        g_assert_cmpint(c[0], ==, 0);
+        g_assert_cmphex(((uint64_t)c[2] << 32) | c[3], ==, w->bus);
+        model_enable(w, w->bus, shifts[i], 1ULL << (30 - shifts[i]));
+        check_vphb(&v, step);
+
+        /* two pages: host mappings of that size (check_vphb compares) */
+        ddw_direct_map(&v, c[1], gpa, 2);
+        check_vphb(&v, step);
+        edu_dma(&v, w->bus + GPA_C + 0x40, GPA_C + 0x40, true, true);
+        edu_dma(&v, w->bus + gpa + psize + 0x80, gpa + psize + 0x80, false,
+                true);
+        /* and nothing beyond them */
+        edu_dma(&v, w->bus + gpa + 2 * psize, gpa + 2 * psize, true, false);
+
+        rtas(&v, "ibm,remove-pe-dma-window", &c[1], 1, &rm, 1);
+        g_assert_cmpint(rm, ==, 0);
+        model_disable(w);
+        check_vphb(&v, "ibm,remove-pe-dma-window");
+    }
+
+    /*
+     * x-unmappable-dma32=on: the host refuses the 4K map (EINVAL), and
+     * the TCE engine tells the guest (H_HARDWARE) and leaves the entry
+     * clear; the device's DMA there faults.  (A map notification, then
+     * the unmap that withdraws it.)
+     */
+    errors = map_errors(&v);
+    g_assert_cmpint(hcall(&v, NULL, H_PUT_TCE, liobn0, 0x3000,
+                          GPA_A | TCE_RW, 0), ==, H_HARDWARE);
+    g_assert_cmpint(map_errors(&v), ==, errors + 1);
+    v.win[0].maps++;
+    v.win[0].unmaps++;
+    model_tce(&v.win[0], 0x3000);
+    check_vphb(&v, "a 4K TCE of the 32-bit window, refused");
+    edu_dma(&v, 0x3000, GPA_A, true, false);
+
+    vphb_fini(&v);
+    vphb_fake_stop(&f);
+    alloc_destroy(&alloc);
+}
+
 /*
  * Two vPHBs, two containers: a TCE of one maps only in its own, and the
  * other's device cannot DMA through that IOVA.
@@ -1143,5 +1280,6 @@ int main(int argc, char **argv)
         qtest_add_data_func(lim, iommus[i], test_ddw_limit);
         qtest_add_data_func(iso, iommus[i], test_isolation);
     }
+    qtest_add_func("/vphb/dma/host-64k/type1", test_host_64k);
     return g_test_run();
 }

@@ -184,13 +184,15 @@ int vphb_qemu_fds(VphbFake *f)
 
     /*
      * Sockets are left out: the fake's state socket opens and closes one
-     * in QEMU for every request, asynchronously to this count.
+     * in QEMU for every request, asynchronously to this count.  So is a
+     * descriptor closed between the listing and its readlink: it is gone,
+     * and was most likely such a socket.
      */
     while ((name = g_dir_read_name(dir))) {
         g_autofree char *link = g_build_filename(path, name, NULL);
         g_autofree char *target = g_file_read_link(link, NULL);
 
-        n += !target || !g_str_has_prefix(target, "socket:");
+        n += target && !g_str_has_prefix(target, "socket:");
     }
     g_dir_close(dir);
     return n;

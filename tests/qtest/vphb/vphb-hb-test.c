@@ -184,6 +184,64 @@ static void test_realize_errors(void)
 }
 
 /*
+ * A function whose PE is frozen reads all ones, and QEMU 10.0's VFIO
+ * realize would walk its capability list forever: the vPHB reads the
+ * vendor ID from sysfs first and refuses, at once, the PHB (populate=on)
+ * or the function (populate=off), naming the function; cold-plugged
+ * too.  Thawed, the same group works.
+ */
+static void test_frozen(void)
+{
+    static const char *const frozen_phb[] = {
+        "'bad' (index 5)", "group 1", "function 0000:01:00.0 reads all ones",
+        "frozen", NULL };
+    static const char *const frozen_fn[] = {
+        "'vphb2' (index 2)", "group 2", "function 0000:02:00.0 reads all ones",
+        "frozen", NULL };
+    VphbFake f;
+    g_autofree char *fns = NULL;
+    char *r;
+
+    vphb_fake_start(&f, "spapr-tce-v2", NULL, NULL,
+                    "-device " VPHB ",id=vphb3,index=3,iommu=3");
+    r = vphb_fake_cmd(&f, "freeze 1");
+    g_assert_cmpstr(r, ==, "ok");
+    g_free(r);
+    vphb_add_must_fail(&f, "\"driver\": \"" VPHB "\", \"id\": \"bad\", "
+                       "\"index\": 5, \"iommu\": 1", frozen_phb);
+
+    /* populate=off: the PHB is empty, the function is refused */
+    r = vphb_fake_cmd(&f, "freeze 2");
+    g_assert_cmpstr(r, ==, "ok");
+    g_free(r);
+    qtest_qmp_assert_success(f.qts, "{'execute': 'device_add', 'arguments': "
+                             "{'driver': '" VPHB "', 'id': 'vphb2', "
+                             "'index': 2, 'iommu': 2, 'populate': false}}");
+    vphb_add_must_fail(&f, "\"driver\": \"vfio-pci\", \"id\": \"bad\", "
+                       "\"host\": \"0000:02:00.0\", \"bus\": \"vphb2.0\", "
+                       "\"addr\": \"0\", \"multifunction\": true",
+                       frozen_fn);
+
+    r = vphb_fake_cmd(&f, "thaw 1");
+    g_assert_cmpstr(r, ==, "ok");
+    g_free(r);
+    qtest_qmp_assert_success(f.qts, "{'execute': 'device_add', 'arguments': "
+                             "{'driver': '" VPHB "', 'id': 'vphb1', "
+                             "'index': 1, 'iommu': 1}}");
+    fns = vphb_functions(f.qts, "vphb1");
+    g_assert_cmpstr(fns, ==, "0000:01:00.0@0");
+    vphb_fake_stop(&f);
+
+    /* at start: an error exit, not a hang */
+    g_setenv("VFIO_FAKE_FROZEN", "1", true);
+    vphb_cold_start_must_fail("-device " VPHB ",id=vphb1,index=1,iommu=1",
+                              (const char *const[]) {
+                                  "'vphb1' (index 1)", "group 1",
+                                  "0000:01:00.0 reads all ones", NULL });
+    g_unsetenv("VFIO_FAKE_FROZEN");
+}
+
+/*
  * Guest RAM cannot be locked for the first sPAPR container.  (A limit hit
  * later, by a second container's host window, stops QEMU 10.0 itself:
  * VFIO's listener then deletes a window it never created.)
@@ -357,6 +415,7 @@ int main(int argc, char **argv)
     qtest_add_func("/vphb/device-tree", test_device_tree);
     qtest_add_func("/vphb/errors/realize", test_realize_errors);
     qtest_add_func("/vphb/errors/memlock", test_memlock);
+    qtest_add_func("/vphb/errors/frozen", test_frozen);
     qtest_add_func("/vphb/errors/group-in-use", test_group_in_use);
     qtest_add_func("/vphb/errors/layouts", test_layouts);
     qtest_add_func("/vphb/errors/foreign-devices", test_foreign_devices);

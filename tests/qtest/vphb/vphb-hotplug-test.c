@@ -408,6 +408,82 @@ static void test_plug_unplug(void)
     vphb_fake_stop(&f);
 }
 
+/* The QOM path of host function @host on vPHB @id */
+static char *function_path(QTestState *qts, const char *id, const char *host)
+{
+    g_autofree char *path = g_strdup_printf("/machine/peripheral/%s", id);
+    QObject *obj = vphb_qom_get(qts, path, "functions");
+    const QListEntry *e;
+    char *ret = NULL;
+
+    QLIST_FOREACH_ENTRY(qobject_to(QList, obj), e) {
+        QDict *fn = qobject_to(QDict, qlist_entry_obj(e));
+
+        if (!strcmp(qdict_get_str(fn, "host"), host)) {
+            ret = g_strdup(qdict_get_str(fn, "qom-path"));
+        }
+    }
+    qobject_unref(obj);
+    g_assert_nonnull(ret);
+    return ret;
+}
+
+/*
+ * With populate=on the functions came with the PHB: device_del of one
+ * of them is refused, saying to unplug the PHB, and nothing changes;
+ * cold- or hot-plugged PHB alike.  The PHB's own unplug still takes
+ * them all.
+ */
+static void test_function_stays(void)
+{
+    static const struct {
+        const char *id, *host, *needle;
+    } fns[] = {
+        { "vphb1", "0000:02:00.1", "'vphb1' (index 1): host IOMMU group 2" },
+        { "vphb1", "0000:02:00.0", "'vphb1' (index 1): host IOMMU group 2" },
+        { "vphb3", "0000:03:00.0", "'vphb3' (index 3): host IOMMU group 3" },
+    };
+    VphbFake f;
+    g_autofree void *fdt = NULL;
+    Held before;
+
+    vphb_fake_start(&f, "spapr-tce-v2", NULL, NULL, COLD_VPHB);
+    before = held(&f);
+    plug_vphb(f.qts, "vphb1", 1, 2, true);
+    fdt = guest_take_phb(f.qts, 1);
+
+    for (int i = 0; i < ARRAY_SIZE(fns); i++) {
+        g_autofree char *path = function_path(f.qts, fns[i].id, fns[i].host);
+        g_autofree char *fn = g_strdup_printf("function %s came with the PHB",
+                                              fns[i].host);
+        QDict *rsp = qtest_qmp(f.qts, "{'execute': 'device_del', "
+                               "'arguments': {'id': %s}}", path);
+        const char *desc;
+
+        g_assert_true(qdict_haskey(rsp, "error"));
+        desc = qdict_get_str(qdict_get_qdict(rsp, "error"), "desc");
+        g_assert_nonnull(strstr(desc, fns[i].needle));
+        g_assert_nonnull(strstr(desc, fn));
+        g_assert_nonnull(strstr(desc, "populate=on"));
+        qobject_unref(rsp);
+    }
+    /* nothing went, and the guest still uses both functions */
+    g_assert_false(deleted(f.qts, "vphb1"));
+    {
+        g_autofree char *v1 = vphb_functions(f.qts, "vphb1");
+        g_autofree char *v3 = vphb_functions(f.qts, "vphb3");
+
+        g_assert_cmpstr(v1, ==, "0000:02:00.0@0 0000:02:00.1@1");
+        g_assert_cmpstr(v3, ==, "0000:03:00.0@0");
+    }
+    vphb_guest_dma(f.qts, fdt, fdt_first_subnode(fdt, 0), 1, 1,
+                   0x1122334455667788ULL);
+
+    unplug_by_guest(&f, "vphb1", 1, 2);
+    assert_held(&f, before);
+    vphb_fake_stop(&f);
+}
+
 /* 3. Cycles */
 
 static long qemu_rss_kib(VphbFake *f)
@@ -665,6 +741,7 @@ int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
     qtest_add_func("/vphb/hotplug/plug-unplug", test_plug_unplug);
+    qtest_add_func("/vphb/hotplug/function-stays", test_function_stays);
     qtest_add_func("/vphb/hotplug/cycles", test_cycles);
     qtest_add_func("/vphb/hotplug/populate-off", test_populate_off);
     qtest_add_func("/vphb/hotplug/populate-off/hotplug",

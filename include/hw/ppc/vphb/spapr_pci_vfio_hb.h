@@ -42,6 +42,9 @@ struct SpaprVfioHbState {
 
     uint32_t group;             /* property "iommu" */
     bool populate;              /* property "populate" */
+    bool unmappable_dma32;      /* property "x-unmappable-dma32" */
+    uint64_t dma64_default;     /* dma64_win_addr's default (QEMU's 2^59) */
+    bool dma64_user_set;        /* the user gave dma64_win_addr */
 
     SpaprVfioHbFunction *funcs; /* the group's functions bound to vfio-pci */
     unsigned nr_funcs;
@@ -59,6 +62,7 @@ struct SpaprVfioHbClass {
     DeviceUnrealize parent_unrealize;
     hotplug_fn parent_pre_plug;
     hotplug_fn parent_plug;
+    hotplug_fn parent_unplug_request;
 };
 
 #endif
