@@ -57,7 +57,7 @@ static const char *binary[NBIN];
 static const char *const bin_name[NBIN] = { "stock", "ours" };
 static int failures;
 
-/* The table ------------------------------------------------------------------ */
+/* The table */
 
 typedef struct Row {
     char *what;
@@ -167,12 +167,12 @@ static void print_table(void)
            "calls (in rec/s, ours\nis faster below 1).  Times are medians "
            "of repeated runs: the wall clock, through\nqtest's socket, and "
            "QEMU CPU, the CPU time of QEMU's main thread, which runs\nevery "
-           "call; \"no slower\" (>=1) is judged on QEMU CPU, within %.0f%% "
-           "of noise.\nTargets are reported, never asserted.\n",
-           NOISE * 100);
+           "call.  \"No slower\" (>=1) is judged on QEMU CPU (f: on the "
+           "wall clock),\nwithin %.0f%% of noise, never below %g ms.  "
+           "Targets are reported, never asserted.\n", NOISE * 100, MIN_MS);
 }
 
-/* Helpers -------------------------------------------------------------------- */
+/* Helpers */
 
 static double now_s(void)
 {
@@ -438,7 +438,7 @@ static bool boot_clear(QTestState *qts, uint32_t liobn, Lap *lap)
     return true;
 }
 
-/* a. the recorded guest ------------------------------------------------------- */
+/* a. the recorded guest */
 
 #define REPLAY_RUNS 5
 
@@ -480,7 +480,7 @@ static void bench_replay(const VphbTrace *t)
     }
 }
 
-/* b. a 64 GiB guest's 1:1 DDW -------------------------------------------------- */
+/* b. a 64 GiB guest's 1:1 DDW */
 
 /*
  * Each run creates the window, fills it and removes it again, so every
@@ -521,7 +521,7 @@ out:
     qtest_quit(qts);
 }
 
-/* c. the boot-time clear -------------------------------------------------------- */
+/* c. the boot-time clear */
 
 #define CLEAR_RUNS 5
 
@@ -543,7 +543,7 @@ static void bench_boot_clear(int b)
     qtest_quit(qts);
 }
 
-/* d. memory of a 1 TiB DDW -------------------------------------------------------- */
+/* d. memory of a 1 TiB DDW */
 
 typedef struct Mem {
     double size_mib;
@@ -651,7 +651,7 @@ out:
     qtest_quit(qts);
 }
 
-/* e. host map calls on the fake VFIO kernel ----------------------------------------- */
+/* e. host map calls on the fake VFIO kernel */
 
 typedef struct HostCalls {
     double map, unmap, map_errors;
@@ -777,7 +777,7 @@ out:
     vphb_fake_stop(&f);
 }
 
-/* f. a real guest's boot ----------------------------------------------------------- */
+/* f. a real guest's boot */
 
 #define BOOT_RUNS 3
 

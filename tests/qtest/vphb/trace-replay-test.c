@@ -60,7 +60,8 @@ static int64_t put_tce(QTestState *qts, uint32_t liobn, uint64_t ioba,
 
 static int32_t query(QTestState *qts, unsigned index, uint32_t *avail)
 {
-    uint32_t args[] = { 0x800, PHB_BUID(index) >> 32, (uint32_t)PHB_BUID(index) };
+    uint32_t args[] = { 0x800, PHB_BUID(index) >> 32,
+                        (uint32_t)PHB_BUID(index) };
     uint32_t q[6];
     int32_t ret;
 
@@ -78,7 +79,8 @@ static int32_t remove_window(QTestState *qts, uint32_t liobn)
 
 static int32_t reset_windows(QTestState *qts, unsigned index)
 {
-    uint32_t args[] = { 0x800, PHB_BUID(index) >> 32, (uint32_t)PHB_BUID(index) };
+    uint32_t args[] = { 0x800, PHB_BUID(index) >> 32,
+                        (uint32_t)PHB_BUID(index) };
     uint32_t s;
 
     return vphb_rtas_call(qts, "ibm,reset-pe-dma-window", args, 3, &s, 1);

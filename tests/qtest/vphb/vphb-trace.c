@@ -103,8 +103,11 @@ static uint32_t query_nret(QDict *header, uint64_t buid)
         uint64_t cells[3] = { 0 };
         int i = 0;
 
-        if (hex(phb, "buid") != buid || !dt ||
-            !(ext = qdict_get_qlist(dt, "ibm,ddw-extensions"))) {
+        if (hex(phb, "buid") != buid || !dt) {
+            continue;
+        }
+        ext = qdict_get_qlist(dt, "ibm,ddw-extensions");
+        if (!ext) {
             continue;
         }
         QLIST_FOREACH_ENTRY(ext, c) {
