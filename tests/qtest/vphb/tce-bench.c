@@ -867,6 +867,14 @@ static void bench_boot(const char *script)
     }
 }
 
+/* $VPHB_BENCH_ONLY: the letters of the workloads to run (default: all) */
+static bool wanted(char workload)
+{
+    const char *only = g_getenv("VPHB_BENCH_ONLY");
+
+    return !only || !*only || strchr(only, workload);
+}
+
 int main(int argc, char **argv)
 {
     const char *trace_path = g_getenv("VPHB_TRACE");
@@ -891,33 +899,35 @@ int main(int argc, char **argv)
     rows = g_ptr_array_new();
 
     /* each workload on both binaries before the next, to share the load */
-    if (trace_path) {
+    if (!wanted('a')) {
+        /* left out */
+    } else if (trace_path) {
         trace = vphb_trace_load(trace_path);
         bench_replay(trace);
     } else {
         section("a. (no trace: VPHB_TRACE unset)");
     }
-    for (int b = 0; b < NBIN; b++) {
+    for (int b = 0; wanted('b') && b < NBIN; b++) {
         if (binary[b]) {
             bench_ddw_fill(b, 16, "64K", 3);
         }
     }
-    for (int b = 0; b < NBIN; b++) {
+    for (int b = 0; wanted('b') && b < NBIN; b++) {
         if (binary[b]) {
             bench_ddw_fill(b, 24, "16M", 9);
         }
     }
-    for (int b = 0; b < NBIN; b++) {
+    for (int b = 0; wanted('c') && b < NBIN; b++) {
         if (binary[b]) {
             bench_boot_clear(b);
         }
     }
-    for (int b = 0; b < NBIN; b++) {
+    for (int b = 0; wanted('d') && b < NBIN; b++) {
         if (binary[b]) {
             bench_ddw_memory(b);
         }
     }
-    for (int i = 0; fake && i < 4; i++) {
+    for (int i = 0; wanted('e') && fake && i < 4; i++) {
         const char *iommu = i < 2 ? "spapr-tce-v2" : "type1";
         bool big = i % 2;
 
@@ -928,11 +938,13 @@ int main(int argc, char **argv)
             }
         }
     }
-    if (!fake) {
+    if (wanted('e') && !fake) {
         section("e. (no fake VFIO kernel: VFIO_FAKE_LIB unset)");
     }
-    if (fake && g_getenv("VPHB_BENCH_BOOT_SCRIPT") &&
-        !g_getenv("VPHB_BENCH_NO_BOOT")) {
+    if (!wanted('f')) {
+        /* left out */
+    } else if (fake && g_getenv("VPHB_BENCH_BOOT_SCRIPT") &&
+               !g_getenv("VPHB_BENCH_NO_BOOT")) {
         bench_boot(g_getenv("VPHB_BENCH_BOOT_SCRIPT"));
     } else {
         section("f. (not run: VPHB_BENCH_NO_BOOT set, or no boot script or "
