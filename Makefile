@@ -3,6 +3,7 @@
 #   make            fetch (once) and build build/qemu-system-ppc64
 #   make check      build, then run every test
 #   make demo       boot a real ppc64el guest on build/qemu-system-ppc64
+#   make bench      the TCE benchmark, our build against stock QEMU
 #   make distclean  remove build/ (the download cache stays)
 #
 # The real work is in ./configure (unpack, patch, lay our files in,
@@ -32,7 +33,7 @@ QEMU_QTESTS = qos-test migration-test qom-test test-hmp qmp-cmd-test pxe-test \
     cpu-plug-test readconfig-test machine-none-test cdrom-test
 
 .PHONY: all qemu deps check check-qemu check-vphb check-functional \
-        demo clean distclean
+        demo bench stock clean distclean
 
 all: qemu
 
@@ -73,6 +74,22 @@ check-functional:
 
 demo: qemu
 	@sh scripts/demo.sh $(BUILD)
+
+# Stock QEMU from the same source, with only the qtest 'hcall' command
+# (./configure --stock), for the benchmark to compare with.  Built once;
+# configure redoes the tree only when the stock patches change.
+STOCK_BUILD ?= $(BUILD)/stock
+stock: deps
+	@./configure --stock --builddir=$(STOCK_BUILD)
+	ninja -C $(STOCK_BUILD)/qemu-build qemu-system-ppc64
+
+# The benchmark (docs/devel/testing.rst): a few minutes, no assertion on
+# times; the table is also in meson-logs/benchmarklog.txt
+bench: qemu
+	@[ -x $(STOCK_BUILD)/qemu-system-ppc64 ] || $(MAKE) --no-print-directory stock
+	VPHB_BENCH_STOCK_QEMU=$(abspath $(STOCK_BUILD)/qemu-system-ppc64) \
+	$(MESON) test -C $(BUILD)/qemu-build --benchmark --no-rebuild \
+	    --suite vphb-bench --verbose
 
 clean:
 	-ninja -C $(BUILD)/qemu-build clean

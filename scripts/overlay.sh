@@ -3,6 +3,15 @@
 #
 #   sh scripts/overlay.sh patch QEMU_SRC    apply patches/*.patch (fresh tree only)
 #   sh scripts/overlay.sh files QEMU_SRC    copy our files in (every build)
+#   sh scripts/overlay.sh hash QEMU_SRC     the hash 'patch' records
+#
+# The stock build (./configure --stock) gets the qtest 'hcall' command and
+# nothing else of ours: patches/0002-* (more than one qtest command), the
+# patches in patches/stock/ (building that one file) and STOCK_FILES:
+#
+#   sh scripts/overlay.sh stock-patch QEMU_SRC   apply those patches
+#   sh scripts/overlay.sh stock-files QEMU_SRC   copy STOCK_FILES in
+#   sh scripts/overlay.sh stock-hash QEMU_SRC    the hash 'stock-patch' records
 #
 # Our files keep QEMU's layout: every file under the folders in OVERLAY_DIRS
 # goes to the same path in QEMU_SRC.  A file is copied only when its content
@@ -19,6 +28,7 @@ set -eu
 REPO=$(cd "$(dirname "$0")/.." && pwd)
 OVERLAY_DIRS="hw include tests/qtest tests/vfio-fake tests/functional"
 MANIFEST=.vphb-overlay
+STOCK_FILES="hw/ppc/vphb/qtest_hcall.c"
 
 msg() { echo "overlay: $*" >&2; }
 die() { msg "$*"; exit 1; }
@@ -30,14 +40,48 @@ patches_hash() {
     { echo v1; cat $(patch_list) /dev/null; } | sha256sum | cut -d' ' -f1
 }
 
-apply_patches() {
+# the stock build's: the qtest command callback list and its registration
+stock_patch_list() {
+    ls "$REPO"/patches/0002-*.patch "$REPO"/patches/stock/*.patch | LC_ALL=C sort
+}
+stock_hash() {
+    # shellcheck disable=SC2046
+    { echo stock-v1 $STOCK_FILES; cat $(stock_patch_list) /dev/null; } |
+        sha256sum | cut -d' ' -f1
+}
+
+apply_list() {
     tree=$1
-    for p in $(patch_list); do
+    shift
+    for p in "$@"; do
         if ! patch -p1 --forward --batch --quiet -d "$tree" < "$p" >&2; then
             die "$(basename "$p") does not apply to $tree"
         fi
     done
-    patches_hash > "$tree/.vphb-patches"
+}
+
+apply_patches() {
+    # shellcheck disable=SC2046
+    apply_list "$1" $(patch_list)
+    patches_hash > "$1/.vphb-patches"
+}
+
+apply_stock_patches() {
+    # shellcheck disable=SC2046
+    apply_list "$1" $(stock_patch_list)
+    echo "stock-$(stock_hash)" > "$1/.vphb-patches"
+}
+
+# the stock build's few files: copied when they differ, nothing else
+lay_stock_files() {
+    tree=$1
+    [ -f "$tree/VERSION" ] || die "$tree is not an unpacked QEMU tree"
+    for f in $STOCK_FILES; do
+        if ! cmp -s "$REPO/$f" "$tree/$f"; then
+            mkdir -p "$(dirname "$tree/$f")"
+            cp "$REPO/$f" "$tree/$f.tmp" && mv "$tree/$f.tmp" "$tree/$f"
+        fi
+    done
 }
 
 our_files() {
@@ -74,10 +118,14 @@ lay_files() {
     echo "$REPO" > "$tree/.vphb-repo"
 }
 
-[ $# -eq 2 ] || die "usage: overlay.sh patch|files|hash QEMU_SRC"
+usage="usage: overlay.sh patch|files|hash|stock-patch|stock-files|stock-hash QEMU_SRC"
+[ $# -eq 2 ] || die "$usage"
 case "$1" in
 patch) apply_patches "$2" ;;
 files) lay_files "$2" ;;
 hash) patches_hash ;;
-*) die "usage: overlay.sh patch|files|hash QEMU_SRC" ;;
+stock-patch) apply_stock_patches "$2" ;;
+stock-files) lay_stock_files "$2" ;;
+stock-hash) echo "stock-$(stock_hash)" ;;
+*) die "$usage" ;;
 esac

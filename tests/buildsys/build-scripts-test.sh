@@ -2,8 +2,9 @@
 # Tests of the build's own scripts (scripts/qemu-source.sh, scripts/overlay.sh):
 # a warm cache needs no network, a corrupt cached tarball is detected and
 # fetched again, a failed download names the source line, a half-unpacked
-# tree is never reused, and laying our files in is idempotent and never
-# replaces a file of QEMU's.  TAP on stdout.
+# tree is never reused, laying our files in is idempotent and never
+# replaces a file of QEMU's, and the stock build's tree has only the qtest
+# hcall command.  TAP on stdout.
 #
 #   tests/buildsys/build-scripts-test.sh [REPO]
 #
@@ -52,7 +53,9 @@ if [ -z "$dsc" ]; then
     for t in "a warm cache needs no network" \
              "a corrupt cached tarball is detected and fetched again" \
              "a failed download names the source line" \
-             "a half-unpacked tree is never reused"; do
+             "a half-unpacked tree is never reused" \
+             "the stock tree changes only the qtest hcall command's files" \
+             "the stock tree records its patches"; do
         skip "$t" "no cached source package in $SRC (run 'make' once)"
     done
 else
@@ -89,6 +92,29 @@ else
     else
         not_ok "a half-unpacked tree is never reused"
         sed 's/^/# /' "$WORK/unpack.err"
+    fi
+
+    # 4. the stock build's tree (./configure --stock): QEMU's files with
+    # only the qtest hcall command, and nothing else of ours
+    touch "$WORK/before-stock"
+    sleep 0.01
+    if sh "$REPO/scripts/overlay.sh" stock-patch "$dest" 2> "$WORK/stock.err" &&
+        sh "$REPO/scripts/overlay.sh" stock-files "$dest" 2>> "$WORK/stock.err"; then
+        (cd "$dest" && find . -type f -newer "$WORK/before-stock" | sed 's|^\./||' |
+            sort) > "$WORK/stock.changed"
+        printf '%s\n' .vphb-patches hw/ppc/meson.build hw/ppc/vphb/qtest_hcall.c \
+            include/system/qtest.h system/qtest.c > "$WORK/stock.want"
+        check "the stock tree changes only the qtest hcall command's files" \
+            cmp -s "$WORK/stock.want" "$WORK/stock.changed"
+        cmp -s "$WORK/stock.want" "$WORK/stock.changed" ||
+            diff "$WORK/stock.want" "$WORK/stock.changed" | sed 's/^/# /'
+        check "the stock tree records its patches" \
+            bash -c "[ \"\$(cat '$dest/.vphb-patches')\" = \"\$(sh '$REPO/scripts/overlay.sh' stock-hash '$dest')\" ] &&
+                     grep -q '^stock-' '$dest/.vphb-patches'"
+    else
+        not_ok "the stock tree changes only the qtest hcall command's files"
+        not_ok "the stock tree records its patches"
+        sed 's/^/# /' "$WORK/stock.err"
     fi
 fi
 
