@@ -33,7 +33,7 @@ QEMU_QTESTS = qos-test migration-test qom-test test-hmp qmp-cmd-test pxe-test \
     cpu-plug-test readconfig-test machine-none-test cdrom-test
 
 .PHONY: all qemu deps check check-qemu check-vphb check-functional \
-        demo bench stock clean distclean
+        demo bench stock check-stock clean distclean
 
 all: qemu
 
@@ -47,13 +47,15 @@ qemu: deps
 
 # Each set writes its own meson-logs/<logbase>.json; .ci/run adds them up.
 QEMU_LOGS = $(BUILD)/qemu-build/meson-logs
-TEST_LOGS = $(QEMU_LOGS)/testlog-vphb.json $(QEMU_LOGS)/testlog-qemu.json
+TEST_LOGS = $(QEMU_LOGS)/testlog-vphb.json $(QEMU_LOGS)/testlog-qemu.json \
+    $(QEMU_LOGS)/testlog-stock.json
 
 check: all
 	@rm -f $(TEST_LOGS)
 	@status=0; \
 	$(MAKE) --no-print-directory check-vphb || status=1; \
 	$(MAKE) --no-print-directory check-qemu || status=1; \
+	$(MAKE) --no-print-directory check-stock || status=1; \
 	python3 scripts/test-summary.py $(TEST_LOGS) || status=1; \
 	exit $$status
 
@@ -78,15 +80,22 @@ demo: qemu
 # Stock QEMU from the same source, with only the qtest 'hcall' command
 # (./configure --stock), for the benchmark to compare with.  Built once;
 # configure redoes the tree only when the stock patches change.
-STOCK_BUILD ?= $(BUILD)/stock
+# tests/qtest/vphb/meson.build finds it there
+STOCK_BUILD = $(BUILD)/stock
 stock: deps
 	@./configure --stock --builddir=$(STOCK_BUILD)
 	ninja -C $(STOCK_BUILD)/qemu-build qemu-system-ppc64
 
+# Our build against stock QEMU's (tests/qtest/vphb/meson.build, suite
+# vphb-stock): the TCE tables' migration stream both ways, the recorded
+# trace replayed on stock
+check-stock: stock
+	$(MESON) test -C $(BUILD)/qemu-build --no-rebuild --print-errorlogs \
+	    --num-processes 2 --logbase testlog-stock --suite vphb-stock
+
 # The benchmark (docs/devel/testing.rst): a few minutes, no assertion on
 # times; the table is also in meson-logs/benchmarklog.txt
-bench: qemu
-	@[ -x $(STOCK_BUILD)/qemu-system-ppc64 ] || $(MAKE) --no-print-directory stock
+bench: qemu check-stock
 	VPHB_BENCH_STOCK_QEMU=$(abspath $(STOCK_BUILD)/qemu-system-ppc64) \
 	$(MESON) test -C $(BUILD)/qemu-build --benchmark --no-rebuild \
 	    --suite vphb-bench --verbose

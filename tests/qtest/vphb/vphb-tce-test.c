@@ -470,7 +470,10 @@ static void wait_migration(QTestState *qts)
 
 /*
  * The tables go into the stream as QEMU's flat arrays and come back: the
- * default window, and a DDW with its geometry, entry for entry.
+ * default window, and a DDW with its geometry, entry for entry.  The
+ * stream is stock QEMU's: 'make check-stock' runs this with stock QEMU
+ * (./configure --stock) on either side, through VPHB_MIGRATION_SRC and
+ * VPHB_MIGRATION_DST (libqtest's qtest_init_with_env()).
  */
 static void test_migration(void)
 {
@@ -480,7 +483,8 @@ static void test_migration(void)
                        "-device spapr-pci-host-bridge,index=1,id=phb1";
     g_autofree char *uri = g_strdup_printf("file:%s", file);
     g_autofree char *dst_args = g_strdup_printf("%s -incoming %s", args, uri);
-    QTestState *src = qtest_init(args), *dst;
+    QTestState *src = qtest_init_with_env("VPHB_MIGRATION_SRC", args, true);
+    QTestState *dst;
     uint64_t bus, list[512];
     uint32_t liobn = create_ddw(src, 1, 24, 31, &bus);
     uint32_t rets[6], q[] = { 0, (SPAPR_BUID_BASE + 1) >> 32,
@@ -501,7 +505,7 @@ static void test_migration(void)
     wait_migration(src);
     qtest_quit(src);
 
-    dst = qtest_init(dst_args);
+    dst = qtest_init_with_env("VPHB_MIGRATION_DST", dst_args, true);
     wait_migration(dst);
     for (int i = 0; i < 32; i++) {
         g_assert_cmphex(get_tce(dst, liobn, bus + ((uint64_t)i << 24)), ==,
