@@ -239,7 +239,7 @@ mkdir -p "$OUT/modules"
 VMLINUX=$(find "$WORK/x/boot" -name "$KFILE-*" | head -n1)
 [ -n "$VMLINUX" ] || die "no boot/$KFILE-* in $KPKG"
 cp "$VMLINUX" "$OUT/$KFILE"
-KVER=${VMLINUX##*/$KFILE-}
+KVER=${VMLINUX##*/"$KFILE"-}
 cp "$WORK/x/bin/busybox" "$OUT/busybox" || die "no bin/busybox in $BUSYBOX"
 MODDIR=$WORK/x/lib/modules/$KVER/kernel
 
