@@ -2,6 +2,7 @@
 #
 #   make            fetch (once) and build build/qemu-system-ppc64
 #   make check      build, then run every test
+#   make check-e2e  only the nested x86 end-to-end test (also in check)
 #   make demo       boot a real ppc64el guest on build/qemu-system-ppc64
 #   make distclean  remove build/ (the download cache stays)
 #
@@ -32,7 +33,7 @@ QEMU_QTESTS = qos-test migration-test qom-test test-hmp qmp-cmd-test pxe-test \
     cpu-plug-test readconfig-test machine-none-test cdrom-test
 
 .PHONY: all qemu deps check check-qemu check-vphb check-functional \
-        demo clean distclean
+        check-e2e demo clean distclean
 
 all: qemu
 
@@ -70,6 +71,11 @@ check-qemu:
 check-functional:
 	$(MESON) test -C $(BUILD)/qemu-build --no-rebuild --print-errorlogs \
 	    --logbase testlog-functional --suite vphb-functional --verbose
+
+# the nested end-to-end test alone (also part of check-vphb)
+check-e2e:
+	$(MESON) test -C $(BUILD)/qemu-build --no-rebuild --print-errorlogs \
+	    --logbase testlog-e2e --suite vphb-e2e --verbose
 
 demo: qemu
 	@sh scripts/demo.sh $(BUILD)
