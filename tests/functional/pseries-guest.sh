@@ -13,11 +13,11 @@
 #   GUEST_NVME_BDF   the nvme's guest PCI address (default 0001:00:00.0,
 #                    slot 0 of the second PHB)
 #   GUEST_NVME_PHB   the device-tree node of its PHB (pci@800000020000001)
-#   GUEST_NVME_WAIT  tenths of a second /init waits for /dev/nvme0n1 (300)
+#   GUEST_NVME_WAIT  seconds /init waits for /dev/nvme0n1 (30)
 
 GUEST_NVME_BDF=${GUEST_NVME_BDF:-0001:00:00.0}
 GUEST_NVME_PHB=${GUEST_NVME_PHB:-pci@800000020000001}
-GUEST_NVME_WAIT=${GUEST_NVME_WAIT:-300}
+GUEST_NVME_WAIT=${GUEST_NVME_WAIT:-30}
 DISK_MIB=8             # whole disk, read and checksummed by the guest
 SCRATCH_SKIP=1792      # 4 KiB blocks: the last MiB is written by the guest
 SCRATCH_COUNT=256
@@ -58,9 +58,14 @@ while read -r m; do
     insmod "/lib/modules/\$m.ko" || echo "@@INSMOD-FAILED@@ \$m"
 done < /lib/modules/modules.load
 
-# The namespace shows up asynchronously after the controller reset.
-i=0
-while [ ! -b /dev/nvme0n1 ] && [ \$i -lt $GUEST_NVME_WAIT ]; do sleep 0.1; i=\$((i + 1)); done
+# The namespace shows up asynchronously after the controller reset.  The
+# wait is measured on the clock: a slow machine forks slowly too.
+read -r now _ < /proc/uptime
+end=\$((\${now%.*} + $GUEST_NVME_WAIT))
+while [ ! -b /dev/nvme0n1 ] && [ \${now%.*} -lt \$end ]; do
+    sleep 0.1
+    read -r now _ < /proc/uptime
+done
 if [ -b /dev/nvme0n1 ]; then
     echo "@@NVME@@ present bytes=\$(blockdev --getsize64 /dev/nvme0n1) uptime=\$(cut -d' ' -f1 /proc/uptime)"
     echo "@@NVME-PCI@@ \$(readlink /sys/block/nvme0n1)"

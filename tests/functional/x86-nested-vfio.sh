@@ -72,7 +72,7 @@ L2_TIMEOUT=$((TIMEOUT - 120))
 if [ -n "$STOCK" ]; then
     GUEST_NVME_BDF=0000:00:00.0 GUEST_NVME_PHB=pci@800000020000000
 fi
-GUEST_NVME_WAIT=900
+GUEST_NVME_WAIT=90
 # shellcheck source=tests/functional/pseries-guest.sh
 . "$HERE/pseries-guest.sh"
 
@@ -159,13 +159,19 @@ fi
 mkdir -p "$WORK" || setup_fail "cannot create $WORK"
 WORK=$(cd "$WORK" && pwd)
 
+# L1's QEMU runs in a subshell that writes its PID to x86.pid and, when it
+# has exited, its status to x86.rc: a shell that forks for minutes cannot
+# trust 'wait PID' (bash forgets a status when the PID is used again).
 XPID=
+x86_running() { [ ! -e "$WORK/x86.rc" ]; }
 stop_x86() {
-    local _
-    kill "$XPID" 2>/dev/null || return 0
-    for _ in $(seq 30); do kill -0 "$XPID" 2>/dev/null || return 0; sleep 0.1; done
+    local _ pid
+    pid=$(cat "$WORK/x86.pid" 2>/dev/null)
+    x86_running && [ -n "$pid" ] || return 0
+    kill "$pid" 2>/dev/null
+    for _ in $(seq 30); do x86_running || return 0; sleep 0.1; done
     diag "L1's QEMU still there 3 s after SIGTERM: SIGKILL"
-    kill -9 "$XPID" 2>/dev/null
+    kill -9 "$pid" 2>/dev/null
 }
 cleanup() {
     [ -z "$XPID" ] || stop_x86
@@ -353,33 +359,38 @@ X86_ARGS=(
     -device nvme,serial=e2envme0001,drive=nvdisk
 )
 diag "running: $X86 ${X86_ARGS[*]}"
+rm -f "$WORK/x86.pid" "$WORK/x86.rc"
 T_START=$(now_ms)
-"$X86" "${X86_ARGS[@]}" </dev/null >"$WORK/x86.out" 2>&1 &
+(
+    "$X86" "${X86_ARGS[@]}" </dev/null >"$WORK/x86.out" 2>&1 &
+    echo $! > "$WORK/x86.pid"
+    wait $!
+    echo $? > "$WORK/x86.rc"
+) &
 XPID=$!
 
 # Milestones as the host sees them: L1's /init, the pseries QEMU's start,
-# the pseries guest's /init, disk, checksum and end.
+# the pseries guest's /init, its disk present, checksummed, and its end.
+# Twice a second, one grep per console.
 declare -A T=()
-MILESTONES="L1-INIT L1-QEMU-START INIT NVME DISK-MD5 DONE L1-QEMU-EXIT"
 TIMED_OUT=
-while kill -0 "$XPID" 2>/dev/null; do
+while x86_running; do
     t=$(now_ms)
-    for m in $MILESTONES; do
-        [ -z "${T[$m]:-}" ] || continue
-        case $m in L1-*) f=$L1_CONSOLE ;; *) f=$CONSOLE ;; esac
-        grep -q "@@$m@@" "$f" && T[$m]=$t
-    done
+    while read -r m; do
+        [ -n "${T[$m]:-}" ] || T[$m]=$t
+    done < <(grep -a -h -o -E '@@(L1-INIT|L1-QEMU-START|L1-QEMU-EXIT|INIT|DISK-MD5|DONE)@@|@@NVME@@ present' \
+                 "$L1_CONSOLE" "$CONSOLE" | tr -d '@' | cut -d' ' -f1)
     if [ $((t - T_START)) -ge $((TIMEOUT * 1000)) ]; then
         TIMED_OUT=1
         diag "timeout after ${TIMEOUT}s: killing L1"
         stop_x86
         break
     fi
-    sleep 0.2
+    sleep 0.5
 done
 wait "$XPID"
-XRC=$?
 XPID=
+XRC=$(cat "$WORK/x86.rc" 2>/dev/null || echo "none")
 T_END=$(now_ms)
 tr -d '\r' < "$L1_CONSOLE" > "$L1_CONSOLE.txt"
 tr -d '\r' < "$CONSOLE" > "$CONSOLE.txt"
@@ -459,7 +470,7 @@ if [ -z "$STOCK" ]; then
     fi
 fi
 
-if [ -z "$TIMED_OUT" ] && [ "$XRC" -eq 0 ] && grep -q '@@L1-DONE@@' "$L1_CONSOLE.txt"; then
+if [ -z "$TIMED_OUT" ] && [ "$XRC" = 0 ] && grep -q '@@L1-DONE@@' "$L1_CONSOLE.txt"; then
     tap OK "L1 powered off within ${TIMEOUT}s"
 else
     tap FAIL "L1 powered off (status $XRC${TIMED_OUT:+, timed out after ${TIMEOUT}s})"
