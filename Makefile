@@ -2,6 +2,7 @@
 #
 #   make            fetch (once) and build build/qemu-system-ppc64
 #   make check      build, then run every test
+#   make check-e2e  only the nested x86 end-to-end test (also in check)
 #   make demo       boot a real ppc64el guest on build/qemu-system-ppc64
 #   make bench      the TCE benchmark, our build against stock QEMU
 #   make distclean  remove build/ (the download cache stays)
@@ -33,7 +34,7 @@ QEMU_QTESTS = qos-test migration-test qom-test test-hmp qmp-cmd-test pxe-test \
     cpu-plug-test readconfig-test machine-none-test cdrom-test
 
 .PHONY: all qemu deps check check-qemu check-vphb check-functional \
-        demo bench stock check-stock clean distclean
+        check-e2e demo bench stock check-stock clean distclean
 
 all: qemu
 
@@ -73,6 +74,11 @@ check-qemu:
 check-functional:
 	$(MESON) test -C $(BUILD)/qemu-build --no-rebuild --print-errorlogs \
 	    --logbase testlog-functional --suite vphb-functional --verbose
+
+# the nested end-to-end test alone (also part of check-vphb)
+check-e2e:
+	$(MESON) test -C $(BUILD)/qemu-build --no-rebuild --print-errorlogs \
+	    --logbase testlog-e2e --suite vphb-e2e --verbose
 
 demo: qemu
 	@sh scripts/demo.sh $(BUILD)

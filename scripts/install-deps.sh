@@ -36,6 +36,7 @@ PACKAGES="
   kmod:
   cpio:
   gzip:
+  qemu-system-x86:
 "
 # from bookworm-backports: Debian 12's own versions are too old for QEMU 10.0
 BACKPORTS="meson python3-pycotap"

@@ -1,14 +1,21 @@
 #!/bin/bash
-# guest-assets.sh CACHE_DIR
+# guest-assets.sh [--arch=ppc64el|amd64] CACHE_DIR
 #
-# Fetch, once, what the pseries functional tests boot: a Debian 12 ppc64el
-# kernel (vmlinux), the NVMe host modules and the modules they need, and a
-# static busybox.  Everything lands in CACHE_DIR/guest/:
+# Fetch, once, what the functional tests boot: a Debian 12 kernel, a few of
+# its modules with the modules they need, and a static busybox.
+#
+#   ppc64el (default): the pseries guest: vmlinux and the NVMe host modules;
+#     in CACHE_DIR/guest/
+#   amd64: the x86 VM that the nested test runs our QEMU in
+#     (x86-nested-vfio.sh): vmlinuz and the VFIO modules (vfio-pci,
+#     vfio_iommu_type1); in CACHE_DIR/guest-amd64/
+#
+# In that directory:
 #
 #   apt-state/   a private apt (sources.list, apt.conf, lists, cache)
 #   debs/        the two .debs and MANIFEST (package version sha256 source)
 #   assets       symlink to the published directory:
-#                  vmlinux  busybox  modules/*.ko  modules.load
+#                  vmlinux or vmlinuz  busybox  modules/*.ko  modules.load
 #                  VERSIONS  SHA256SUMS
 #
 # On success the assets directory is printed on stdout; everything else
@@ -24,9 +31,7 @@
 set -u -o pipefail
 
 SUITE=bookworm
-ARCH=ppc64el
 KEYRING=/usr/share/keyrings/debian-archive-keyring.gpg
-META=linux-image-powerpc64le
 BUSYBOX=busybox-static
 # Another mirror of the same archives can be named (e.g. a local one).
 MIRROR=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
@@ -35,9 +40,21 @@ SECURITY=${DEBIAN_SECURITY_MIRROR:-http://deb.debian.org/debian-security}
 log() { echo "guest-assets: $*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
 
-[ $# -eq 1 ] || die "usage: $0 CACHE_DIR"
-mkdir -p "$1/guest" || die "cannot create $1/guest"
-GUEST=$(cd "$1/guest" && pwd) || exit 1
+ARCH=ppc64el
+case ${1:-} in --arch=*) ARCH=${1#*=}; shift ;; esac
+# Per architecture: the kernel flavour (its metapackage is
+# linux-image-FLAVOUR), the kernel file in /boot, the modules to keep (their
+# dependencies come along), the cache subdirectory.
+case $ARCH in
+    ppc64el) FLAVOUR=powerpc64le KFILE=vmlinux MODULES="nvme-core nvme" SUBDIR=guest ;;
+    amd64)   FLAVOUR=amd64 KFILE=vmlinuz MODULES="vfio_iommu_type1 vfio-pci" SUBDIR=guest-amd64 ;;
+    *) die "--arch=$ARCH: ppc64el or amd64" ;;
+esac
+META=linux-image-$FLAVOUR
+
+[ $# -eq 1 ] || die "usage: $0 [--arch=ppc64el|amd64] CACHE_DIR"
+mkdir -p "$1/$SUBDIR" || die "cannot create $1/$SUBDIR"
+GUEST=$(cd "$1/$SUBDIR" && pwd) || exit 1
 STATE=$GUEST/apt-state
 DEBS=$GUEST/debs
 MANIFEST=$DEBS/MANIFEST
@@ -141,7 +158,7 @@ origin_of() {
 resolve() {
     local kpkg pkg ver sha origin
     kpkg=$(apt-cache "${APT_OPTS[@]}" show --no-all-versions "$META" 2>/dev/null |
-           sed -n 's/^Depends:.*\(linux-image-6\.1\.0-[0-9]*-powerpc64le\).*/\1/p' | head -n1)
+           sed -n "s/^Depends:.*\\(linux-image-6\\.1\\.0-[0-9]*-$FLAVOUR\\)\\([ ,].*\\)\\{0,1\\}$/\\1/p" | head -n1)
     [ -n "$kpkg" ] || { log "cannot resolve the kernel from $META's Depends"; return 1; }
     log "$META ($ARCH) depends on $kpkg"
     : > "$MANIFEST.new"
@@ -219,10 +236,10 @@ dpkg-deb -x "$DEBS/$BUSYBOX.deb" "$WORK/x" || die "cannot extract $BUSYBOX.deb"
 OUT=$WORK/out
 mkdir -p "$OUT/modules"
 
-VMLINUX=$(find "$WORK/x/boot" -name 'vmlinux-*' | head -n1)
-[ -n "$VMLINUX" ] || die "no boot/vmlinux-* in $KPKG"
-cp "$VMLINUX" "$OUT/vmlinux"
-KVER=${VMLINUX##*/vmlinux-}
+VMLINUX=$(find "$WORK/x/boot" -name "$KFILE-*" | head -n1)
+[ -n "$VMLINUX" ] || die "no boot/$KFILE-* in $KPKG"
+cp "$VMLINUX" "$OUT/$KFILE"
+KVER=${VMLINUX##*/"$KFILE"-}
 cp "$WORK/x/bin/busybox" "$OUT/busybox" || die "no bin/busybox in $BUSYBOX"
 MODDIR=$WORK/x/lib/modules/$KVER/kernel
 
@@ -258,8 +275,7 @@ add_module() {
     echo "$name" >> "$OUT/modules.load"
 }
 : > "$OUT/modules.load"
-add_module nvme-core
-add_module nvme
+for m in $MODULES; do add_module "$m"; done
 
 {
     echo "kernel=$KVER"

@@ -63,10 +63,9 @@ WORK=${3:-}
 TIMEOUT=${PSERIES_NVME_TIMEOUT:-240}
 FAKE_BDF=0000:05:00.0  # the NVMe of the fake's default topology (group 5)
 
-DISK_MIB=8             # whole disk, read and checksummed by the guest
-SCRATCH_SKIP=1792      # 4 KiB blocks: the last MiB is written by the guest
-SCRATCH_COUNT=256
-PATTERN='pseries-nvme-ddw-scratch-pattern'
+# the guest's /init, its disk, the checks of what it printed (pseries-guest.sh)
+# shellcheck source=tests/functional/pseries-guest.sh
+. "$HERE/pseries-guest.sh"
 
 # ---- output ------------------------------------------------------------
 NTEST=0
@@ -185,85 +184,11 @@ trap cleanup EXIT
 trap 'echo "Bail out! interrupted"; exit 130' INT TERM
 
 # ---- initramfs ---------------------------------------------------------
-ROOT=$WORK/initramfs
-rm -rf "$ROOT"
-mkdir -p "$ROOT"/{bin,dev,proc,sys,tmp,lib/modules} || setup_fail "cannot create $ROOT"
-cp "$ASSETS/busybox" "$ROOT/bin/busybox" || setup_fail "no busybox in $ASSETS"
-# The busybox is a ppc64el binary: it cannot run here to --install itself,
-# so link the applets /init uses.
-for applet in sh mount insmod sleep cat echo md5sum dd head yes grep sed \
-              dmesg poweroff sync blockdev readlink ls tr cut od wc; do
-    ln -s busybox "$ROOT/bin/$applet"
-done
-cp "$ASSETS"/modules/*.ko "$ASSETS/modules.load" "$ROOT/lib/modules/" ||
-    setup_fail "no modules in $ASSETS"
-
-cat > "$ROOT/init" <<EOF
-#!/bin/sh
-# Guest side of pseries-nvme-boot.sh.  Every result is one '@@TAG@@ value'
-# line on the console, parsed by the host.
-export PATH=/bin
-mount -t devtmpfs dev /dev
-# The initramfs has no /dev/console node (it is built without root), so
-# the kernel started us without stdio: take the console now.
-exec </dev/console >/dev/console 2>&1
-mount -t proc proc /proc
-mount -t sysfs sys /sys
-# (a blank line first: the early console may have left a line unfinished)
-echo
-echo "@@INIT@@ uptime=\$(cut -d' ' -f1 /proc/uptime)"
-
-while read -r m; do
-    insmod "/lib/modules/\$m.ko" || echo "@@INSMOD-FAILED@@ \$m"
-done < /lib/modules/modules.load
-
-# The namespace shows up asynchronously after the controller reset.
-i=0
-while [ ! -b /dev/nvme0n1 ] && [ \$i -lt 300 ]; do sleep 0.1; i=\$((i + 1)); done
-if [ -b /dev/nvme0n1 ]; then
-    echo "@@NVME@@ present bytes=\$(blockdev --getsize64 /dev/nvme0n1) uptime=\$(cut -d' ' -f1 /proc/uptime)"
-    echo "@@NVME-PCI@@ \$(readlink /sys/block/nvme0n1)"
-    echo "@@DISK-MD5@@ \$(md5sum < /dev/nvme0n1 | cut -d' ' -f1) uptime=\$(cut -d' ' -f1 /proc/uptime)"
-    # Write a known pattern over the last MiB, push it to the device, drop
-    # the page cache so that the read-back is a real DMA from the disk.
-    yes '$PATTERN' | head -c $((SCRATCH_COUNT * 4096)) > /tmp/pattern
-    echo "@@PATTERN-MD5@@ \$(md5sum < /tmp/pattern | cut -d' ' -f1)"
-    dd if=/tmp/pattern of=/dev/nvme0n1 bs=4096 seek=$SCRATCH_SKIP conv=fsync 2>/dev/null ||
-        echo "@@SCRATCH-WRITE-FAILED@@"
-    sync
-    blockdev --flushbufs /dev/nvme0n1
-    echo 3 > /proc/sys/vm/drop_caches
-    echo "@@SCRATCH-MD5@@ \$(dd if=/dev/nvme0n1 bs=4096 skip=$SCRATCH_SKIP count=$SCRATCH_COUNT 2>/dev/null | md5sum | cut -d' ' -f1)"
-else
-    echo "@@NVME@@ missing"
-fi
-
-# Which interrupts the nvme queues use (MSI-X or INTx), and how many.
-grep -i nvme /proc/interrupts | tr -s ' ' | sed 's/^/@@IRQ@@ /'
-# DMA window evidence: the kernel's own log of its RTAS calls...
-echo "@@DMESG-BEGIN@@"
-dmesg | grep -i -E 'dma-window|ddw|dma window|iommu|tce|nvme' | sed 's/^/@@DMESG@@ /'
-echo "@@DMESG-END@@"
-# ...and what the firmware told it about each PHB.
-for phb in /proc/device-tree/pci@*; do
-    w=no; [ -e "\$phb/ibm,dma-window" ] && w="\$(od -An -tx1 "\$phb/ibm,dma-window" | tr -d ' \n')"
-    d=no; [ -e "\$phb/ibm,ddw-applicable" ] && d=yes
-    echo "@@PHB@@ \${phb##*/} ibm,dma-window=\$w ibm,ddw-applicable=\$d"
-done
-[ -b /dev/nvme0n1 ] || { echo "@@DMESG-TAIL@@"; dmesg | tail -n 40; }
-echo "@@DONE@@ uptime=\$(cut -d' ' -f1 /proc/uptime)"
-poweroff -f
-EOF
-chmod +x "$ROOT/init"
-(cd "$ROOT" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) | gzip -1 > "$WORK/initrd.gz" ||
-    setup_fail "cannot build the initramfs"
+guest_initrd "$WORK" "$ASSETS"
 
 # ---- disk ----------------------------------------------------------------
 DISK=$WORK/disk.img
-dd if=/dev/urandom of="$DISK" bs=1M count=$DISK_MIB 2>/dev/null || setup_fail "cannot create $DISK"
-HOST_MD5=$(md5sum < "$DISK" | cut -d' ' -f1)
-HEAD_MD5=$(head -c $((SCRATCH_SKIP * 4096)) "$DISK" | md5sum | cut -d' ' -f1)
-PATTERN_MD5=$(yes "$PATTERN" | head -c $((SCRATCH_COUNT * 4096)) | md5sum | cut -d' ' -f1)
+guest_disk "$DISK"
 
 # ---- run -----------------------------------------------------------------
 CONSOLE=$WORK/console.log
@@ -338,77 +263,8 @@ tr -d '\r' < "$CONSOLE" > "$CONSOLE.txt"
 [ -n "$T_INIT" ] || ! grep -q '@@INIT@@' "$CONSOLE.txt" || T_INIT=$T_END
 [ -n "$T_MD5" ] || ! grep -q '@@DISK-MD5@@' "$CONSOLE.txt" || T_MD5=$T_END
 
-# Value of the first '@@TAG@@ ...' line (word $2, default the first).
-tagval() { sed -n "s/^.*@@$1@@ //p" "$CONSOLE.txt" | head -n1 | cut -d' ' -f"${2:-1}"; }
-
 # ---- checks --------------------------------------------------------------
-if grep -q '@@INIT@@' "$CONSOLE.txt"; then
-    tap OK "guest reached /init"
-else
-    tap FAIL "guest reached /init"
-    diag "last console lines:"; tail -n 30 "$CONSOLE.txt" >&2
-fi
-sed -n 's/^.*@@INSMOD-FAILED@@ /insmod failed in the guest: /p' "$CONSOLE.txt" >&2
-
-NVME=$(tagval NVME)
-if [ "$NVME" = present ]; then
-    tap OK "nvme device /dev/nvme0n1 appeared ($(tagval NVME 2), on $(tagval NVME-PCI | sed 's|.*/devices/||;s|/nvme/.*||'))"
-else
-    tap FAIL "nvme device /dev/nvme0n1 appeared"
-    sed -n '/@@DMESG-TAIL@@/,/@@DONE@@/p' "$CONSOLE.txt" >&2
-fi
-
-GUEST_MD5=$(tagval DISK-MD5)
-if [ -n "$GUEST_MD5" ] && [ "$GUEST_MD5" = "$HOST_MD5" ]; then
-    tap OK "guest md5 of the whole disk equals the host's ($HOST_MD5)"
-else
-    tap FAIL "guest md5 of the whole disk equals the host's (guest '${GUEST_MD5}', host $HOST_MD5)"
-fi
-
-SCRATCH_MD5=$(tagval SCRATCH-MD5)
-if [ "$SCRATCH_MD5" = "$PATTERN_MD5" ] && [ "$(tagval PATTERN-MD5)" = "$PATTERN_MD5" ] &&
-   ! grep -q '@@SCRATCH-WRITE-FAILED@@' "$CONSOLE.txt"; then
-    tap OK "guest read back its scratch write ($PATTERN_MD5)"
-else
-    tap FAIL "guest read back its scratch write (read '${SCRATCH_MD5}', expected $PATTERN_MD5)"
-fi
-
-HOST_TAIL_MD5=$(tail -c $((SCRATCH_COUNT * 4096)) "$DISK" | md5sum | cut -d' ' -f1)
-HOST_HEAD_MD5=$(head -c $((SCRATCH_SKIP * 4096)) "$DISK" | md5sum | cut -d' ' -f1)
-if [ "$HOST_TAIL_MD5" = "$PATTERN_MD5" ] && [ "$HOST_HEAD_MD5" = "$HEAD_MD5" ]; then
-    tap OK "host sees the pattern in the last MiB of disk.img, the rest unchanged"
-else
-    tap FAIL "host sees the pattern in the last MiB of disk.img, the rest unchanged (tail $HOST_TAIL_MD5, head $HOST_HEAD_MD5 vs $HEAD_MD5)"
-fi
-
-# The DDW: Linux logs its ibm,create-pe-dma-window RTAS call for the
-# device's PE: config address, PHB BUID (hi lo), page shift, window shift,
-# the RTAS status, the new window's LIOBN and bus address (hi lo).
-CREATE=$(grep '@@DMESG@@.*0001:00:00.0: ibm,create-pe-dma-window' "$CONSOLE.txt" | head -n1)
-CREATE=${CREATE#*@@DMESG@@ }
-DDW_ADDR='' DDW_DESC=''
-re='create-pe-dma-window\([0-9a-f]+\) [0-9a-f]+ ([0-9a-f]+) ([0-9a-f]+) ([0-9a-f]+) ([0-9a-f]+) returned (-?[0-9]+) \(liobn = (0x[0-9a-f]+) starting addr = ([0-9a-f]+) ([0-9a-f]+)\)'
-if [[ $CREATE =~ $re ]] && [ "${BASH_REMATCH[5]}" = 0 ]; then
-    DDW_PHB=$(printf 'pci@%x' $(( (0x${BASH_REMATCH[1]} << 32) | 0x${BASH_REMATCH[2]} )))
-    DDW_ADDR=$(printf '0x%x' $(( (0x${BASH_REMATCH[7]} << 32) | 0x${BASH_REMATCH[8]} )))
-    DDW_DESC="on $DDW_PHB, liobn ${BASH_REMATCH[6]}, 2^$((0x${BASH_REMATCH[4]})) bytes in 2^$((0x${BASH_REMATCH[3]}))-byte pages"
-fi
-# The nvme sits on the second PHB (index 1): BUID 0x800000020000001.
-if [ "$DMA" = 32bit ]; then
-    if [ -z "$DDW_ADDR" ] && ! grep -q '@@DMESG@@.*0001:00:00.0: ibm,create-pe-dma-window' "$CONSOLE.txt"; then
-        tap OK "guest made no DDW for the nvme PHB (ddw=off): the 32-bit window only"
-    else
-        tap FAIL "guest made no DDW for the nvme PHB (ddw=off), yet: $CREATE"
-    fi
-elif [ -n "$DDW_ADDR" ] && [ "$DDW_PHB" = pci@800000020000001 ] &&
-     [ $((DDW_ADDR)) -eq $((DDW_WANT)) ]; then
-    tap OK "guest created a DDW for the nvme PHB (window at $DDW_ADDR)"
-    [ -n "$SUMMARY_ONLY" ] || echo "# DDW at $DDW_ADDR $DDW_DESC"
-else
-    tap FAIL "guest created a DDW for the nvme PHB at $DDW_WANT (got ${DDW_ADDR:-none})"
-    diag "no successful ibm,create-pe-dma-window at $DDW_WANT on pci@800000020000001 for 0001:00:00.0 in the guest's dmesg"
-fi
-[ -z "$CREATE" ] || diag "dmesg: $CREATE"
+guest_checks "$CONSOLE.txt" "$DISK" "$DMA" "$DDW_WANT"
 
 if [ -z "$TIMED_OUT" ] && [ "$QRC" -eq 0 ] && grep -q '@@DONE@@' "$CONSOLE.txt"; then
     tap OK "QEMU exited cleanly after the guest powered off"
@@ -494,16 +350,7 @@ diag "guest dmesg (DMA/IOMMU/nvme lines):"
 sed -n 's/^.*@@DMESG@@ /  /p' "$CONSOLE.txt" >&2
 note "qemu: $("$QEMU" --version | head -n1), firmware ${PSERIES_NVME_FW:-slof}"
 note "guest: $(grep '^kernel=' "$ASSETS/VERSIONS")"
-# ibm,dma-window: LIOBN (4 bytes), bus address (8), size (8).
-while read -r phb win ddw; do
-    win=${win#ibm,dma-window=}
-    if [ "${#win}" -eq 40 ]; then
-        win=$(printf 'default window liobn 0x%s at 0x%x size 0x%x' \
-                "${win:0:8}" $((16#${win:8:16})) $((16#${win:24:16})))
-    fi
-    note "PHB $phb: $win, $ddw"
-done < <(sed -n 's/^.*@@PHB@@ //p' "$CONSOLE.txt")
-note "DDW for nvme 0001:00:00.0: ${DDW_ADDR:-none} ${DDW_DESC}"
+guest_note_windows
 if [ -n "$FAKE_LIB" ] && [ -n "${F_DMA_OK:-}" ]; then
     if [ -n "$VPHB" ]; then via="the vPHB (spapr-pci-vfio-host-bridge)"; else via="stock vfio-pci"; fi
     note "fake: $FAKE_BDF (group $F_GROUP) via $via, $F_TYPE, $F_IRQS interrupts signalled (type at exit: $F_IRQ), $F_RESETS resets"
@@ -512,8 +359,7 @@ if [ -n "$FAKE_LIB" ] && [ -n "${F_DMA_OK:-}" ]; then
     note "fake: MAP_DMA $F_MAP_CALLS ($F_MAP_ERRORS failed), UNMAP_DMA $F_UNMAP_CALLS ($F_UNMAP_ERRORS failed)"
     note "fake: at exit $F_MAPPINGS mappings ($F_MAPPINGS_HIGH above 4 GiB), $F_MAPPED bytes; windows $F_WINDOWS"
 fi
-while read -r line; do note "guest interrupt: $line"; done < <(sed -n 's/^.*@@IRQ@@ //p' "$CONSOLE.txt")
-note "disk md5: host $HOST_MD5 guest ${GUEST_MD5:-none}; scratch ${SCRATCH_MD5:-none} (want $PATTERN_MD5)"
+guest_note_disk
 note "assets ready in $(secs $((T_ASSETS - T0)))s"
 [ -z "$T_INIT" ] || note "boot: /init reached $(secs $((T_INIT - T_START)))s after QEMU started"
 [ -z "$T_MD5" ] || note "disk read and md5 done at $(secs $((T_MD5 - T_START)))s"
