@@ -269,6 +269,53 @@ static void test_sparse(void)
     qtest_quit(qts);
 }
 
+/* ibm,create-pe-dma-window's status on PHB @index */
+static int32_t try_create(QTestState *qts, unsigned index,
+                          uint32_t page_shift, uint32_t window_shift)
+{
+    uint64_t buid = SPAPR_BUID_BASE + index;
+    uint32_t args[] = { 0, buid >> 32, (uint32_t)buid, page_shift,
+                        window_shift };
+    uint32_t rets[4];
+
+    return vphb_rtas(qts, "ibm,create-pe-dma-window", args, 5, rets, 4);
+}
+
+/*
+ * The guest's page and window shifts (patches/0011-*): none may be a
+ * shift count C leaves undefined, overflow the table's 32-bit entry
+ * count, or run past the end of the bus.  Each is a parameter error
+ * that creates nothing.
+ */
+static void test_ddw_shifts(void)
+{
+    QTestState *qts = qtest_init("-machine pseries -nodefaults -m 512M "
+                                 "-device spapr-pci-host-bridge,index=1,"
+                                 "dma64_win_addr=0xffc0000000000000");
+    uint64_t buid = SPAPR_BUID_BASE + 1, bus;
+    uint32_t q[] = { 0, buid >> 32, (uint32_t)buid }, rets[6];
+
+    g_assert_cmpint(try_create(qts, 1, 70, 80), ==, -3);
+    g_assert_cmpint(try_create(qts, 1, 12, 64), ==, -3);
+    g_assert_cmpint(try_create(qts, 1, 24, 200), ==, -3);
+    /* 2^32 and 2^36 entries: QEMU truncated the count */
+    g_assert_cmpint(try_create(qts, 1, 12, 44), ==, -3);
+    g_assert_cmpint(try_create(qts, 1, 12, 48), ==, -3);
+    /* 2^31 entries of 16 MiB from 0xffc0000000000000 wrap past 2^64 */
+    g_assert_cmpint(try_create(qts, 1, 24, 55), ==, -3);
+    /* nothing was created: one window is still free */
+    g_assert_cmpint(vphb_rtas(qts, "ibm,query-pe-dma-window", q, 3, rets, 5),
+                    ==, 0);
+    g_assert_cmpint(rets[1], ==, 1);
+    /* and what fits works */
+    g_assert_cmphex(create_ddw(qts, 1, 24, 40, &bus), ==, LIOBN(1, 1));
+    g_assert_cmphex(bus, ==, 0xffc0000000000000ULL);
+    g_assert_cmpint(hcall(qts, NULL, H_PUT_TCE, LIOBN(1, 1),
+                          bus + (65535ULL << 24), 0x1000000 | TCE_RW, 0), ==,
+                    H_SUCCESS);
+    qtest_quit(qts);
+}
+
 static int64_t container_count(VphbFake *f, int group, const char *key)
 {
     QDict *state = vphb_fake_state(f);
@@ -534,6 +581,7 @@ int main(int argc, char **argv)
     g_test_init(&argc, &argv, NULL);
     qtest_add_func("/vphb/tce/strict", test_strict);
     qtest_add_func("/vphb/tce/sparse", test_sparse);
+    qtest_add_func("/vphb/tce/ddw-shifts", test_ddw_shifts);
     if (getenv("VFIO_FAKE_LIB")) {
         qtest_add_data_func("/vphb/tce/host-calls/spapr-tce-v2",
                             "spapr-tce-v2", test_host_calls);
