@@ -68,31 +68,9 @@ FAKE_BDF=0000:05:00.0  # the NVMe of the fake's default topology (group 5)
 . "$HERE/pseries-guest.sh"
 
 # ---- output ------------------------------------------------------------
-NTEST=0
-FAILED=0
-diag() { echo "pseries-nvme-boot: $*" >&2; }
-tap() {   # tap OK|FAIL description
-    NTEST=$((NTEST + 1))
-    local word=ok
-    [ "$1" = OK ] || { word="not ok"; FAILED=$((FAILED + 1)); }
-    [ -n "$SUMMARY_ONLY" ] || echo "$word $NTEST - $2"
-    [ "$1" = OK ] || diag "FAILED: $2"
-}
-note() {  # TAP comment; also the summary line in --summary mode
-    if [ -n "$SUMMARY_ONLY" ]; then echo "SUMMARY: $*"; else echo "# SUMMARY: $*"; fi
-}
-# A setup problem is one failed test and a plan, never a hang.
-setup_fail() {
-    FAILED=1   # keeps WORK_DIR for a look
-    if [ -n "$SUMMARY_ONLY" ]; then echo "SUMMARY: setup failed: $*"
-    else echo "not ok 1 - setup: $*"; echo "1..1"; fi
-    diag "setup: $*"
-    exit 1
-}
-
-# Milliseconds since the epoch, without forking (bash 5).
-now_ms() { local t=${EPOCHREALTIME//[.,]/}; echo $((t / 1000)); }
-secs() { printf '%d.%01d' $(($1 / 1000)) $(($1 % 1000 / 100)); }
+TAP_NAME=pseries-nvme-boot
+# shellcheck source=tests/functional/tap-output.sh
+. "$HERE/tap-output.sh"
 
 # ---- setup -------------------------------------------------------------
 [ -z "$BAD_OPTION" ] || setup_fail "unknown option '$BAD_OPTION'"

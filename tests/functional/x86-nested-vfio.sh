@@ -77,33 +77,9 @@ GUEST_NVME_WAIT=90
 . "$HERE/pseries-guest.sh"
 
 # ---- output ------------------------------------------------------------
-NTEST=0
-FAILED=0
-diag() { echo "x86-nested-vfio: $*" >&2; }
-tap() {   # tap OK|FAIL description
-    NTEST=$((NTEST + 1))
-    local word=ok
-    [ "$1" = OK ] || { word="not ok"; FAILED=$((FAILED + 1)); }
-    [ -n "$SUMMARY_ONLY" ] || echo "$word $NTEST - $2"
-    [ "$1" = OK ] || diag "FAILED: $2"
-}
-note() {
-    if [ -n "$SUMMARY_ONLY" ]; then echo "SUMMARY: $*"; else echo "# SUMMARY: $*"; fi
-}
-setup_fail() {
-    FAILED=1
-    if [ -n "$SUMMARY_ONLY" ]; then echo "SUMMARY: setup failed: $*"
-    else echo "not ok 1 - setup: $*"; echo "1..1"; fi
-    diag "setup: $*"
-    exit 1
-}
-skip_all() {
-    if [ -n "$SUMMARY_ONLY" ]; then echo "SUMMARY: skipped: $*"
-    else echo "1..0 # SKIP $*"; fi
-    exit 0
-}
-now_ms() { local t=${EPOCHREALTIME//[.,]/}; echo $((t / 1000)); }
-secs() { printf '%d.%01d' $(($1 / 1000)) $(($1 % 1000 / 100)); }
+TAP_NAME=x86-nested-vfio
+# shellcheck source=tests/functional/tap-output.sh
+. "$HERE/tap-output.sh"
 
 # ---- setup -------------------------------------------------------------
 [ -z "$BAD_OPTION" ] || setup_fail "unknown option '$BAD_OPTION'"

@@ -378,23 +378,6 @@ static GArray *expected_runs(Vphb *v)
     return runs;
 }
 
-/* The fake's container holding @group */
-static QDict *container_of_group(QDict *state, int group)
-{
-    const QListEntry *e, *g;
-
-    QLIST_FOREACH_ENTRY(qdict_get_qlist(state, "containers"), e) {
-        QDict *c = qobject_to(QDict, qlist_entry_obj(e));
-
-        QLIST_FOREACH_ENTRY(qdict_get_qlist(c, "groups"), g) {
-            if (qnum_get_int(qobject_to(QNum, qlist_entry_obj(g))) == group) {
-                return c;
-            }
-        }
-    }
-    g_assert_not_reached();
-}
-
 static int cmp_mapping(gconstpointer a, gconstpointer b)
 {
     uint64_t x = get_u64(*(QDict **)a, "iova");
@@ -412,7 +395,7 @@ static int cmp_mapping(gconstpointer a, gconstpointer b)
 static GArray *host_runs(Vphb *v, GArray *expected)
 {
     QDict *state = vphb_fake_state(v->f);
-    QDict *c = container_of_group(state, v->group);
+    QDict *c = vphb_fake_container(state, v->group);
     g_autoptr(GPtrArray) maps = g_ptr_array_new();
     GArray *runs = g_array_new(false, false, sizeof(Run));
     const QListEntry *e;
@@ -876,23 +859,13 @@ static void default_window(Vphb *v)
 /* How many VFIO_IOMMU_MAP_DMA calls the vPHB's container got */
 static int64_t map_calls(Vphb *v)
 {
-    QDict *state = vphb_fake_state(v->f);
-    int64_t n = qdict_get_int(container_of_group(state, v->group),
-                              "map-calls");
-
-    qobject_unref(state);
-    return n;
+    return vphb_fake_container_count(v->f, v->group, "map-calls");
 }
 
 /* How many of them failed */
 static int64_t map_errors(Vphb *v)
 {
-    QDict *state = vphb_fake_state(v->f);
-    int64_t n = qdict_get_int(container_of_group(state, v->group),
-                              "map-errors");
-
-    qobject_unref(state);
-    return n;
+    return vphb_fake_container_count(v->f, v->group, "map-errors");
 }
 
 /*

@@ -16,6 +16,8 @@
 #include "qemu/bswap.h"
 #include "hw/pci/pci_regs.h"
 #include "qobject/qjson.h"
+#include "qobject/qlist.h"
+#include "qobject/qnum.h"
 #include "vphb-fake.h"
 
 static int find_asan_runtime(struct dl_phdr_info *info, size_t size,
@@ -152,6 +154,31 @@ QDict *vphb_fake_find(QDict *state, const char *list, int64_t id)
         }
     }
     return NULL;
+}
+
+QDict *vphb_fake_container(QDict *state, int group)
+{
+    const QListEntry *e, *g;
+
+    QLIST_FOREACH_ENTRY(qdict_get_qlist(state, "containers"), e) {
+        QDict *c = qobject_to(QDict, qlist_entry_obj(e));
+
+        QLIST_FOREACH_ENTRY(qdict_get_qlist(c, "groups"), g) {
+            if (qnum_get_int(qobject_to(QNum, qlist_entry_obj(g))) == group) {
+                return c;
+            }
+        }
+    }
+    g_error("the fake has no container holding group %d", group);
+}
+
+int64_t vphb_fake_container_count(VphbFake *f, int group, const char *key)
+{
+    QDict *state = vphb_fake_state(f);
+    int64_t n = qdict_get_int(vphb_fake_container(state, group), key);
+
+    qobject_unref(state);
+    return n;
 }
 
 int vphb_fake_containers(VphbFake *f)

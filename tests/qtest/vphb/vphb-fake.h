@@ -48,6 +48,10 @@ char *vphb_fake_cmd(VphbFake *f, const char *line);
 QDict *vphb_fake_state(VphbFake *f);
 /* The entry of state's @list whose integer "id" is @id, or NULL. */
 QDict *vphb_fake_find(QDict *state, const char *list, int64_t id);
+/* The entry of state's "containers" holding @group (it must exist) */
+QDict *vphb_fake_container(QDict *state, int group);
+/* A count of that container's, e.g. "map-calls", "unmap-calls" */
+int64_t vphb_fake_container_count(VphbFake *f, int group, const char *key);
 /* How many containers the fake has, and how many fake files are open */
 int vphb_fake_containers(VphbFake *f);
 int vphb_fake_fds(VphbFake *f);

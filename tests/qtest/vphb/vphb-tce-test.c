@@ -316,41 +316,13 @@ static void test_ddw_shifts(void)
     qtest_quit(qts);
 }
 
-static int64_t container_count(VphbFake *f, int group, const char *key)
-{
-    QDict *state = vphb_fake_state(f);
-    const QListEntry *e, *g;
-    int64_t n = -1;
-
-    QLIST_FOREACH_ENTRY(qdict_get_qlist(state, "containers"), e) {
-        QDict *c = qobject_to(QDict, qlist_entry_obj(e));
-
-        QLIST_FOREACH_ENTRY(qdict_get_qlist(c, "groups"), g) {
-            if (qnum_get_int(qobject_to(QNum, qlist_entry_obj(g))) == group) {
-                n = qdict_get_int(c, key);
-            }
-        }
-    }
-    qobject_unref(state);
-    g_assert_cmpint(n, >=, 0);
-    return n;
-}
-
+/* The host mappings of @group's container, as the fake lists them */
 static int64_t host_mappings(VphbFake *f, int group)
 {
     QDict *state = vphb_fake_state(f);
-    const QListEntry *e, *g;
-    int64_t n = -1;
+    int64_t n = qlist_size(qdict_get_qlist(vphb_fake_container(state, group),
+                                           "mappings"));
 
-    QLIST_FOREACH_ENTRY(qdict_get_qlist(state, "containers"), e) {
-        QDict *c = qobject_to(QDict, qlist_entry_obj(e));
-
-        QLIST_FOREACH_ENTRY(qdict_get_qlist(c, "groups"), g) {
-            if (qnum_get_int(qobject_to(QNum, qlist_entry_obj(g))) == group) {
-                n = qlist_size(qdict_get_qlist(c, "mappings"));
-            }
-        }
-    }
     qobject_unref(state);
     return n;
 }
@@ -372,14 +344,14 @@ static void test_host_calls(const void *opaque)
     vphb_fake_start(&f, iommu, NULL, NULL,
                     "-m 1G -device spapr-pci-vfio-host-bridge,id=vphb1,"
                     "index=1,iommu=1");
-    maps = container_count(&f, 1, "map-calls");
-    unmaps = container_count(&f, 1, "unmap-calls");
+    maps = vphb_fake_container_count(&f, 1, "map-calls");
+    unmaps = vphb_fake_container_count(&f, 1, "unmap-calls");
 
     for (int i = 0; i < 512; i++) {
         g_assert_cmpint(hcall(f.qts, NULL, H_STUFF_TCE, LIOBN(1, 0),
                               (uint64_t)i << 21, 0, 512), ==, H_SUCCESS);
     }
-    g_assert_cmpint(container_count(&f, 1, "unmap-calls"), ==, unmaps);
+    g_assert_cmpint(vphb_fake_container_count(&f, 1, "unmap-calls"), ==, unmaps);
 
     liobn = create_ddw(f.qts, 1, 16, 30, &bus);
     for (uint64_t call = 0; call < 32; call++) {
@@ -389,7 +361,7 @@ static void test_host_calls(const void *opaque)
         g_assert_cmpint(put_indirect(f.qts, liobn, bus + (call << 25),
                                      LIST_GPA, list, 512), ==, H_SUCCESS);
     }
-    g_assert_cmpint(container_count(&f, 1, "map-calls"), ==, maps + 32);
+    g_assert_cmpint(vphb_fake_container_count(&f, 1, "map-calls"), ==, maps + 32);
     if (!strcmp(iommu, "type1")) {
         g_assert_cmpint(host_mappings(&f, 1), ==, 32);
     } else {
@@ -402,7 +374,7 @@ static void test_host_calls(const void *opaque)
         g_assert_cmpint(hcall(f.qts, NULL, H_STUFF_TCE, liobn,
                               bus + (call << 25), 0, 512), ==, H_SUCCESS);
     }
-    g_assert_cmpint(container_count(&f, 1, "unmap-calls"), ==, unmaps + 32);
+    g_assert_cmpint(vphb_fake_container_count(&f, 1, "unmap-calls"), ==, unmaps + 32);
     g_assert_cmpint(host_mappings(&f, 1), ==, 0);
     vphb_fake_stop(&f);
 }
@@ -425,14 +397,14 @@ static void test_numa(void)
                     "-numa node,memdev=m0 -numa node,memdev=m1 "
                     "-device spapr-pci-vfio-host-bridge,id=vphb1,"
                     "index=1,iommu=1");
-    maps = container_count(&f, 1, "map-calls");
+    maps = vphb_fake_container_count(&f, 1, "map-calls");
     liobn = create_ddw(f.qts, 1, 24, 30, &bus);
     for (int i = 0; i < 64; i++) {
         list[i] = ((uint64_t)i << 24) | TCE_RW;
     }
     g_assert_cmpint(put_indirect(f.qts, liobn, bus, LIST_GPA, list, 64), ==,
                     H_SUCCESS);
-    g_assert_cmpint(container_count(&f, 1, "map-calls"), ==, maps + 2);
+    g_assert_cmpint(vphb_fake_container_count(&f, 1, "map-calls"), ==, maps + 2);
     g_assert_cmpint(host_mappings(&f, 1), ==, 2);
     g_assert_cmphex(get_tce(f.qts, liobn, bus + (40ULL << 24)), ==, list[40]);
     vphb_fake_stop(&f);
