@@ -818,7 +818,11 @@ void spapr_tce_engine_replay(SpaprTceTable *tcet, IOMMUNotifier *n)
         }
         return;
     }
-    /* the blocks the other notifiers were given */
+    /*
+     * The blocks the other notifiers were given.  Registering the notifier
+     * started the records (spapr_tce_set_need_vfio()) before VFIO replays;
+     * a replay with no notifier registered has to work them out first.
+     */
     if (!spapr_tce_radix_tracking(tcet->radix)) {
         spapr_tce_engine_set_tracking(tcet, true);
     }
